@@ -1,0 +1,13 @@
+"""skratio: density ratios from probabilistic classifiers, and what they are for.
+
+The weight is always ``w(x) = p_1(x) / p_0(x)``: domain ``1`` is the target
+(reference data, real data) and domain ``0`` the source (biased data, a
+generative model's samples).
+"""
+
+from ._domains import stack_domains
+from ._ratio import DensityRatioEstimator
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["DensityRatioEstimator", "stack_domains", "__version__"]
