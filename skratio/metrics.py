@@ -5,11 +5,14 @@ data, model samples), ``1`` for the target (reference data, real data).
 """
 
 import numpy as np
+from scipy import linalg
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 
 __all__ = [
     "bayes_optimal_nce",
     "effective_sample_size",
+    "fairness_discrepancy",
+    "frechet_distance",
     "negative_cross_entropy",
 ]
 
@@ -147,7 +150,7 @@ def bayes_optimal_nce(p_source, p_target, prior_ratio=1.0):
     --------
     >>> from skratio.metrics import bayes_optimal_nce
     >>> round(bayes_optimal_nce([0.9, 0.1], [0.5, 0.5], prior_ratio=1.0), 4)
-    -0.5365
+    -0.5914
     """
     p_source = _check_proportions(p_source, "p_source")
     p_target = _check_proportions(p_target, "p_target")
@@ -199,3 +202,109 @@ def effective_sample_size(weights):
     # Scale by the largest weight so squares of huge weights cannot overflow.
     scaled = weights / weights.max()
     return float(scaled.sum() ** 2 / (scaled**2).sum())
+
+
+def _check_attribute_proba(proba, name):
+    proba = check_array(proba, ensure_2d=False, dtype=np.float64, input_name=name)
+    if proba.ndim == 1:
+        proba = np.column_stack([1.0 - proba, proba])
+    if ((proba < 0) | (proba > 1)).any():
+        raise ValueError(f"{name} must contain probabilities in [0, 1].")
+    return proba
+
+
+def fairness_discrepancy(proba_reference, proba_model):
+    """Fairness discrepancy of a generative model (Choi et al. 2020, Eq. 2).
+
+    ``|| E_ref[p(u|x)] - E_model[p(u|x)] ||_2`` for an attribute classifier
+    ``p(u|x)``: how far the model's attribute distribution is from the
+    reference's, whatever the reference proportions are.
+
+    Parameters
+    ----------
+    proba_reference : array-like of shape (n_reference, n_classes) or (n_reference,)
+        Attribute probabilities (all classes kept, soft) of reference rows.
+        A 1-D array is the probability of the positive class of a binary
+        attribute.
+    proba_model : array-like of shape (n_model, n_classes) or (n_model,)
+        The same for the model's samples.
+
+    Returns
+    -------
+    discrepancy : float
+        0 when the mean attribute probabilities agree.
+
+    Examples
+    --------
+    >>> from skratio.metrics import fairness_discrepancy
+    >>> round(fairness_discrepancy([[0.5, 0.5]], [[0.9, 0.1], [0.7, 0.3]]), 4)
+    0.4243
+    """
+    proba_reference = _check_attribute_proba(proba_reference, "proba_reference")
+    proba_model = _check_attribute_proba(proba_model, "proba_model")
+    if proba_reference.shape[1] != proba_model.shape[1]:
+        raise ValueError(
+            "proba_reference and proba_model must have the same classes; got "
+            f"{proba_reference.shape[1]} and {proba_model.shape[1]} columns."
+        )
+    difference = proba_reference.mean(axis=0) - proba_model.mean(axis=0)
+    return float(np.linalg.norm(difference))
+
+
+def frechet_distance(X, Y, *, sample_weight=None):
+    """Frechet distance between Gaussian fits of two feature sets.
+
+    ``||mu_X - mu_Y||^2 + tr(S_X + S_Y - 2 (S_X S_Y)^(1/2))`` (the FID formula
+    applied to any features). ``sample_weight`` weighs the rows of ``X``, e.g.
+    importance weights of a model's samples, so that a weighted evaluation can
+    be compared with an unweighted one.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples_X, n_features)
+        Features of the first set (e.g. a model's samples).
+    Y : array-like of shape (n_samples_Y, n_features)
+        Features of the second set (e.g. held-out real data).
+    sample_weight : array-like of shape (n_samples_X,), default=None
+        Non-negative weights of the rows of ``X`` for its mean and covariance.
+
+    Returns
+    -------
+    distance : float
+        Non-negative; 0 for identical Gaussian fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skratio.metrics import frechet_distance
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((5000, 2))
+    >>> round(frechet_distance(X, X + [3.0, 0.0]), 6)
+    9.0
+    """
+    X = check_array(X, dtype=np.float64, ensure_min_samples=2, input_name="X")
+    Y = check_array(Y, dtype=np.float64, ensure_min_samples=2, input_name="Y")
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(
+            f"X and Y must have the same number of features; got {X.shape[1]} and "
+            f"{Y.shape[1]}."
+        )
+    if sample_weight is not None:
+        sample_weight = _check_weights(sample_weight, "sample_weight")
+        check_consistent_length(X, sample_weight)
+        if not sample_weight.any():
+            raise ValueError("sample_weight must have at least one positive weight.")
+    mean_x = np.average(X, axis=0, weights=sample_weight)
+    mean_y = Y.mean(axis=0)
+    cov_x = np.atleast_2d(np.cov(X, rowvar=False, aweights=sample_weight))
+    cov_y = np.atleast_2d(np.cov(Y, rowvar=False))
+    # sqrtm of a product of PSD matrices has a real spectrum; round-off leaves a
+    # tiny imaginary part, which is dropped.
+    cross = linalg.sqrtm(cov_x @ cov_y)
+    distance = (
+        np.sum((mean_x - mean_y) ** 2)
+        + np.trace(cov_x)
+        + np.trace(cov_y)
+        - 2.0 * np.trace(np.real(cross))
+    )
+    return float(max(distance, 0.0))
