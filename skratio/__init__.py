@@ -7,7 +7,13 @@ generative model's samples).
 
 from ._domains import stack_domains
 from ._ratio import DensityRatioEstimator
+from .exceptions import WeightCollapseWarning
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DensityRatioEstimator", "stack_domains", "__version__"]
+__all__ = [
+    "DensityRatioEstimator",
+    "WeightCollapseWarning",
+    "stack_domains",
+    "__version__",
+]

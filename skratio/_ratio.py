@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 )
 
 from ._domains import SOURCE, TARGET, check_domain_labels
+from ._weights import warn_if_weights_collapse
 from .metrics import negative_cross_entropy
 
 # Probabilities are clipped to [_EPS, 1 - _EPS] before taking the logit, so a
@@ -335,6 +336,12 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         weights : ndarray of shape (n_samples,)
             Out-of-fold weights ``p_1 / p_0`` of every row, post-processed with
             ``power`` and ``clip``.
+
+        Warns
+        -----
+        WeightCollapseWarning
+            When the effective sample size of the source rows' weights is below
+            ``skratio._weights.MIN_ESS_FRACTION`` (10%) of their number.
         """
         X, classes, y_encoded, sample_weight, fit_params = self._validate_fit_inputs(
             X, y, sample_weight
@@ -361,7 +368,11 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         for (_, test), fold_log_weight in zip(folds, raw):
             log_weight[test] = fold_log_weight
         self._fit_all(X, classes, y_encoded, sample_weight, fit_params)
-        return np.exp(self._postprocess(log_weight))
+        weights = np.exp(self._postprocess(log_weight))
+        # Only the source rows are reweighted (biased data, model samples), so
+        # their effective sample size is the one that matters.
+        warn_if_weights_collapse(weights[y_encoded == SOURCE])
+        return weights
 
     def _validate_X_predict(self, X):
         check_is_fitted(self)
