@@ -101,10 +101,31 @@ def _prior_ratio(y_encoded, sample_weight):
     n_target = sample_weight[y_encoded == TARGET].sum()
     if n_source <= 0 or n_target <= 0:
         raise ValueError(
-            "Each domain needs a positive total sample weight to estimate the prior "
-            f"ratio; got {n_source} (source) and {n_target} (target)."
+            "Each domain class needs a positive total sample weight to estimate the "
+            f"prior ratio; got {n_source} (source) and {n_target} (target)."
         )
     return float(n_source / n_target)
+
+
+def _sample_weight_keys(classifier):
+    """The ``fit`` keywords that carry sample weights into ``classifier``.
+
+    With metadata routing off, a Pipeline takes them as ``<step>__sample_weight``;
+    they go to every step that accepts them (a scaler's weighted moments too),
+    so that weighting rows stays equivalent to repeating them. ``None`` when the
+    final classifier cannot take them.
+    """
+    if has_fit_parameter(classifier, "sample_weight"):
+        return ["sample_weight"]
+    if not isinstance(classifier, Pipeline):
+        return None
+    keys = []
+    for position, (name, step) in enumerate(classifier.steps):
+        step_keys = None if step in (None, "passthrough") else _sample_weight_keys(step)
+        if step_keys is None and position == len(classifier.steps) - 1:
+            return None
+        keys.extend(f"{name}__{key}" for key in step_keys or [])
+    return keys
 
 
 def _index_params(params, indices, n_samples):
@@ -271,15 +292,15 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if np.all(sample_weight == 1.0):
             return {}
         classifier = self._get_classifier()
-        if not has_fit_parameter(classifier, "sample_weight"):
+        keys = _sample_weight_keys(classifier)
+        if keys is None:
             raise TypeError(
                 f"The classifier {type(classifier).__name__} does not accept "
                 "sample_weight in fit. Use a classifier that does, or enable "
                 "metadata routing (sklearn.set_config(enable_metadata_routing=True)) "
-                "and request it, e.g. on a Pipeline's last step with "
-                "set_fit_request(sample_weight=True)."
+                "and request it with set_fit_request(sample_weight=True)."
             )
-        return {"sample_weight": sample_weight}
+        return dict.fromkeys(keys, sample_weight)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the domain classifier and the prior ratio.
@@ -341,7 +362,7 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         -----
         WeightCollapseWarning
             When the effective sample size of the source rows' weights is below
-            ``skratio._weights.MIN_ESS_FRACTION`` (10%) of their number.
+            10% of their number.
         """
         X, classes, y_encoded, sample_weight, fit_params = self._validate_fit_inputs(
             X, y, sample_weight
@@ -450,7 +471,8 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None):
         """Negative cross-entropy (NCE) of the domain classifier; higher is better.
