@@ -1,0 +1,455 @@
+"""DensityRatioEstimator against analytic density ratios, and its input checks."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn import config_context
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from skratio import DensityRatioEstimator, stack_domains
+from skratio.datasets import make_gaussian_shift
+
+
+def _split(X, y, log_ratio, seed=0):
+    """Half of the rows for fitting, half held out (both domains in each)."""
+    rng = np.random.default_rng(seed)
+    train = rng.random(len(y)) < 0.5
+    return (X[train], y[train]), (X[~train], y[~train], log_ratio[~train])
+
+
+def _asymptotic_log_ratio_rmse(X_train, y_train, true_logit, X_eval):
+    """Expected RMSE of a maximum-likelihood logistic regression's log-odds.
+
+    The MLE of ``beta`` in ``logit c(x) = beta . (1, x)`` is asymptotically
+    normal with covariance ``(sum_i c_i (1 - c_i) z_i z_i^T)^-1``, ``z = (1, x)``,
+    evaluated at the true ``c``. The log-ratio error at ``x`` is
+    ``z . (beta_hat - beta)`` (the prior term is exact), so its mean square over
+    the evaluation rows is ``tr(M Cov)`` with ``M = mean_x z z^T``.
+    """
+    Z = np.column_stack([np.ones(len(X_train)), X_train])
+    c = 1.0 / (1.0 + np.exp(-true_logit))
+    info = (Z * (c * (1 - c))[:, None]).T @ Z
+    cov = np.linalg.inv(info)
+    Z_eval = np.column_stack([np.ones(len(X_eval)), X_eval])
+    M = Z_eval.T @ Z_eval / len(X_eval)
+    return float(np.sqrt(np.trace(M @ cov)))
+
+
+# n_0 / n_1 in {1/4, 1, 4, 20}, several dimensions.
+GAUSSIAN_CASES = [
+    (2, 500, 2000),
+    (2, 2000, 2000),
+    (5, 8000, 2000),
+    (10, 20000, 1000),
+    (10, 4000, 1000),
+]
+
+
+@pytest.mark.parametrize("n_features, n_source, n_target", GAUSSIAN_CASES)
+def test_log_ratio_error_within_the_asymptotic_bound(n_features, n_source, n_target):
+    X, y, log_ratio = make_gaussian_shift(
+        n_source, n_target, n_features=n_features, shift=1.0, random_state=n_features
+    )
+    (X_train, y_train), (X_test, y_test, log_ratio_test) = _split(X, y, log_ratio)
+    # Nearly unpenalised, so that the estimator is the MLE the bound is about.
+    ratio = DensityRatioEstimator(LogisticRegression(C=1e4)).fit(X_train, y_train)
+    gamma = np.sum(y_train == 0) / np.sum(y_train == 1)
+    assert ratio.prior_ratio_ == pytest.approx(gamma)
+
+    source = y_test == 0
+    error = ratio.predict_log_weight(X_test[source]) - log_ratio_test[source]
+    rmse = np.sqrt(np.mean(error**2))
+    train_logit = _true_log_ratio(X_train, n_features) - np.log(gamma)
+    expected = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
+    # The squared error is a weighted sum of chi-square(1) variables with mean
+    # expected**2; even if one term carried all the weight, exceeding 9 times
+    # the mean has probability P(chi2_1 > 9) = 0.27%.
+    assert rmse <= 3 * expected, (rmse, expected)
+
+
+def _true_log_ratio(X, n_features, shift=1.0):
+    """Analytic log p_target/p_source of make_gaussian_shift with unit scales."""
+    mean = np.full(n_features, shift / np.sqrt(n_features))
+    return X @ mean - mean @ mean / 2
+
+
+def test_analytic_helper_matches_the_dataset():
+    X, _, log_ratio = make_gaussian_shift(50, 50, n_features=3, random_state=1)
+    np.testing.assert_allclose(_true_log_ratio(X, 3), log_ratio)
+
+
+@pytest.mark.parametrize("n_source, n_target", [(1000, 4000), (4000, 200)])
+def test_direction_of_the_ratio(n_source, n_target):
+    X, y, log_ratio = make_gaussian_shift(n_source, n_target, n_features=2, random_state=0)
+    ratio = DensityRatioEstimator().fit(X, y)
+    log_weight = ratio.predict_log_weight(X)
+    # w = p_target / p_source: high where the target is dense.
+    assert np.corrcoef(log_weight, log_ratio)[0, 1] > 0.99
+    assert np.mean(log_weight[y == 1]) > 0 > np.mean(log_weight[y == 0])
+
+    # Swapping the domains inverts the ratio: a logistic regression's fit is
+    # symmetric in the labels and the prior ratio becomes 1 / gamma.
+    swapped = DensityRatioEstimator().fit(X, 1 - y)
+    np.testing.assert_allclose(swapped.predict_log_weight(X), -log_weight, atol=1e-3)
+    assert swapped.prior_ratio_ == pytest.approx(1 / ratio.prior_ratio_)
+
+
+def test_target_label_is_the_larger_class():
+    X, y, _ = make_gaussian_shift(300, 300, random_state=0)
+    labels = np.where(y == 1, "reference", "biased")
+    by_int = DensityRatioEstimator().fit(X, y)
+    by_str = DensityRatioEstimator().fit(X, labels)
+    assert list(by_str.classes_) == ["biased", "reference"]
+    np.testing.assert_allclose(by_str.predict_log_weight(X), by_int.predict_log_weight(X))
+
+
+def test_prior_correction_removes_the_class_imbalance_bias():
+    # n_0 / n_1 = 20: without the prior term, every log-weight is off by log 20.
+    X, y, log_ratio = make_gaussian_shift(20000, 1000, n_features=2, random_state=3)
+    (X_train, y_train), (X_test, y_test, log_ratio_test) = _split(X, y, log_ratio)
+    source = y_test == 0
+    corrected = DensityRatioEstimator(LogisticRegression(C=1e4)).fit(X_train, y_train)
+    bias = np.mean(corrected.predict_log_weight(X_test[source]) - log_ratio_test[source])
+    train_logit = _true_log_ratio(X_train, 2) - np.log(corrected.prior_ratio_)
+    bound = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
+    # |mean error| <= RMSE; the RMSE bound above gives 3 * expected.
+    assert abs(bias) <= 3 * bound
+
+    uncorrected = DensityRatioEstimator(LogisticRegression(C=1e4), prior_ratio=1.0)
+    uncorrected.fit(X_train, y_train)
+    shift = uncorrected.predict_log_weight(X_test) - corrected.predict_log_weight(X_test)
+    np.testing.assert_allclose(shift, -np.log(corrected.prior_ratio_))
+
+
+def test_weights_of_source_rows_average_to_one():
+    # E_source[p_target / p_source] = 1 for the true ratio; the estimate must
+    # agree within the Monte-Carlo error of the analytic weights plus the
+    # estimation error (bounded as above, through exp(error) ~ 1 + error).
+    X, y, log_ratio = make_gaussian_shift(20000, 5000, n_features=2, random_state=4)
+    (X_train, y_train), (X_test, y_test, log_ratio_test) = _split(X, y, log_ratio)
+    ratio = DensityRatioEstimator(LogisticRegression(C=1e4)).fit(X_train, y_train)
+    source = y_test == 0
+    true_w = np.exp(log_ratio_test[source])
+    standard_error = true_w.std() / np.sqrt(source.sum())
+    mean_w = ratio.predict_weight(X_test[source]).mean()
+    train_logit = _true_log_ratio(X_train, 2) - np.log(ratio.prior_ratio_)
+    estimation = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
+    assert abs(mean_w - 1) <= 3 * standard_error + 3 * estimation * np.sqrt(np.mean(true_w**2))
+
+
+def test_out_of_fold_weights_come_from_models_that_did_not_see_the_row():
+    X, y, _ = make_gaussian_shift(400, 200, n_features=3, random_state=5)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    ratio = DensityRatioEstimator(cv=folds)
+    weights = ratio.fit_predict_weight(X, y)
+    for train, test in folds:
+        fold = DensityRatioEstimator().fit(X[train], y[train])
+        np.testing.assert_allclose(weights[test], fold.predict_weight(X[test]), rtol=1e-10)
+    # ... and afterwards the estimator is fitted on all rows.
+    full = DensityRatioEstimator().fit(X, y)
+    np.testing.assert_allclose(ratio.predict_weight(X), full.predict_weight(X))
+
+
+def test_out_of_fold_weights_are_as_honest_as_fresh_data_in_sample_are_not():
+    # A forest of deep trees memorises its training rows: in-sample its domain
+    # probabilities (hence weights) are optimistic; out of fold they score like
+    # predictions on fresh data. The NCE turns weights into that comparison:
+    # c = w / (w + gamma).
+    X, y, _ = make_gaussian_shift(3000, 3000, n_features=2, random_state=6)
+    X_fresh, y_fresh, _ = make_gaussian_shift(3000, 3000, n_features=2, random_state=60)
+    forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=5, random_state=0)
+    ratio = DensityRatioEstimator(forest, random_state=0)
+    oof_weight = ratio.fit_predict_weight(X, y)
+    gamma = ratio.prior_ratio_
+
+    def log_likelihood(weight, labels):
+        c = weight / (weight + gamma)
+        return np.where(labels == 1, np.log(c), np.log1p(-c))
+
+    oof = log_likelihood(oof_weight, y)
+    in_sample = log_likelihood(ratio.predict_weight(X), y)
+    fresh = log_likelihood(ratio.predict_weight(X_fresh), y_fresh)
+    # Three standard errors of the difference of two independent means.
+    tolerance = 3 * np.sqrt(oof.var() / len(oof) + fresh.var() / len(fresh))
+    assert abs(oof.mean() - fresh.mean()) <= tolerance
+    # Optimism well beyond sampling noise (five times the 3-s.e. tolerance).
+    assert in_sample.mean() - fresh.mean() > 5 * tolerance
+
+
+def test_cross_fitting_is_reproducible_and_parallel_safe():
+    X, y, _ = make_gaussian_shift(300, 300, random_state=7)
+    serial = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y)
+    parallel = DensityRatioEstimator(random_state=0, n_jobs=2).fit_predict_weight(X, y)
+    other_seed = DensityRatioEstimator(random_state=1).fit_predict_weight(X, y)
+    np.testing.assert_allclose(serial, parallel)
+    assert not np.allclose(serial, other_seed)
+
+
+def test_power_and_clip_post_process_in_log_space():
+    X, y, _ = make_gaussian_shift(500, 500, random_state=8)
+    plain = DensityRatioEstimator().fit(X, y).predict_log_weight(X)
+    flat = DensityRatioEstimator(power=0.3).fit(X, y).predict_log_weight(X)
+    np.testing.assert_allclose(flat, 0.3 * plain)
+    uniform = DensityRatioEstimator(power=0.0).fit(X, y).predict_weight(X)
+    np.testing.assert_allclose(uniform, 1.0)
+
+    upper = DensityRatioEstimator(clip=2.0).fit(X, y).predict_weight(X)
+    np.testing.assert_allclose(upper, np.minimum(np.exp(plain), 2.0))
+    both = DensityRatioEstimator(clip=(0.5, 2.0)).fit(X, y)
+    np.testing.assert_allclose(both.predict_weight(X), np.clip(np.exp(plain), 0.5, 2.0))
+    oof = both.fit_predict_weight(X, y)
+    assert oof.min() >= 0.5 and oof.max() <= 2.0
+
+
+SEPARABLE_CLASSIFIERS = [
+    LogisticRegression(C=1e6),  # log-odds read from decision_function
+    DecisionTreeClassifier(),  # probabilities of exactly 0 and 1
+    GaussianNB(),  # probabilities that underflow
+    KNeighborsClassifier(3),
+]
+
+
+@pytest.mark.parametrize("classifier", SEPARABLE_CLASSIFIERS, ids=lambda c: type(c).__name__)
+def test_separable_domains_give_finite_weights(classifier):
+    rng = np.random.default_rng(0)
+    X, y = stack_domains(rng.normal(-50, 1, (200, 2)), rng.normal(50, 1, (100, 2)))
+    ratio = DensityRatioEstimator(classifier, random_state=0)
+    oof = ratio.fit_predict_weight(X, y)
+    far = np.array([[-1e4, -1e4], [1e4, 1e4]])
+    for weights in (oof, ratio.predict_weight(X), ratio.predict_weight(far)):
+        assert np.all(np.isfinite(weights)) and np.all(weights > 0)
+    assert np.all(np.isfinite(ratio.predict_log_weight(far)))
+    assert ratio.predict_weight(far)[1] > 1 > ratio.predict_weight(far)[0]
+
+
+class _FixedProbability(ClassifierMixin, BaseEstimator):
+    """A stub classifier that outputs given target probabilities."""
+
+    def __init__(self, proba=None):
+        self.proba = proba
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        p = np.asarray(self.proba, dtype=float)[: len(X)]
+        return np.column_stack([1 - p, p])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    proba=st.lists(
+        st.one_of(st.just(0.0), st.just(1.0), st.floats(0.0, 1.0)), min_size=2, max_size=20
+    ),
+    power=st.floats(0.0, 1.0),
+    prior_ratio=st.floats(1e-3, 1e3),
+)
+def test_weights_are_positive_finite_and_monotone(proba, power, prior_ratio):
+    X = np.arange(len(proba), dtype=float).reshape(-1, 1)
+    y = np.arange(len(proba)) % 2
+    ratio = DensityRatioEstimator(
+        _FixedProbability(proba), power=power, prior_ratio=prior_ratio
+    ).fit(X, y)
+    log_weight = ratio.predict_log_weight(X)
+    weight = ratio.predict_weight(X)
+    assert np.all(np.isfinite(log_weight)) and np.all(weight > 0) and np.all(np.isfinite(weight))
+    order = np.argsort(proba, kind="stable")
+    assert np.all(np.diff(log_weight[order]) >= 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(prior_ratio=st.floats(1e-3, 1e3), seed=st.integers(0, 1000))
+def test_prior_ratio_override_shifts_log_weights_by_its_log(prior_ratio, seed):
+    X, y, _ = make_gaussian_shift(60, 40, random_state=seed)
+    estimated = DensityRatioEstimator().fit(X, y)
+    overridden = DensityRatioEstimator(prior_ratio=prior_ratio).fit(X, y)
+    np.testing.assert_allclose(
+        overridden.predict_log_weight(X) - estimated.predict_log_weight(X),
+        np.log(prior_ratio) - np.log(estimated.prior_ratio_),
+        atol=1e-9,
+    )
+
+
+def test_sample_weight_sets_the_prior_ratio_and_reaches_the_classifier():
+    X, y, _ = make_gaussian_shift(200, 100, random_state=9)
+    sample_weight = np.where(y == 0, 0.5, 2.0)
+    ratio = DensityRatioEstimator().fit(X, y, sample_weight=sample_weight)
+    assert ratio.prior_ratio_ == pytest.approx((200 * 0.5) / (100 * 2.0))
+    direct = LogisticRegression(max_iter=1000).fit(X, y, sample_weight=sample_weight)
+    np.testing.assert_allclose(ratio.predict_proba(X), direct.predict_proba(X))
+
+
+def test_sample_weight_is_routed_when_metadata_routing_is_enabled():
+    X, y, _ = make_gaussian_shift(200, 100, random_state=10)
+    sample_weight = np.linspace(0.1, 2.0, len(y))
+    with config_context(enable_metadata_routing=True):
+        classifier = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=True),
+            LogisticRegression().set_fit_request(sample_weight=True),
+        )
+        ratio = DensityRatioEstimator(classifier).fit(X, y, sample_weight=sample_weight)
+        oof = DensityRatioEstimator(classifier, cv=3, random_state=0).fit_predict_weight(
+            X, y, sample_weight=sample_weight
+        )
+    direct = make_pipeline(StandardScaler(), LogisticRegression()).fit(
+        X, y, standardscaler__sample_weight=sample_weight,
+        logisticregression__sample_weight=sample_weight,
+    )
+    np.testing.assert_allclose(ratio.predict_proba(X), direct.predict_proba(X))
+    # The unweighted fit differs, so the weights did reach the classifier.
+    unweighted = DensityRatioEstimator(make_pipeline(StandardScaler(), LogisticRegression()))
+    assert not np.allclose(unweighted.fit(X, y).predict_proba(X), direct.predict_proba(X))
+    assert np.all(np.isfinite(oof))
+
+
+def test_score_is_the_mean_log_likelihood_of_the_domain_labels():
+    X, y, _ = make_gaussian_shift(300, 100, random_state=11)
+    ratio = DensityRatioEstimator().fit(X, y)
+    assert ratio.score(X, y) == pytest.approx(-log_loss(y, ratio.predict_proba(X)))
+    labels = np.where(y == 1, "ref", "bias")
+    by_str = DensityRatioEstimator().fit(X, labels)
+    assert by_str.score(X, labels) == pytest.approx(ratio.score(X, y))
+    with pytest.raises(ValueError, match="not seen in fit"):
+        by_str.score(X, np.where(y == 1, "ref", "other"))
+
+
+def test_grid_search_over_classifiers_ranks_by_nce():
+    X, y, _ = make_gaussian_shift(400, 400, random_state=12)
+    grid = {"classifier": [LogisticRegression(), DecisionTreeClassifier(random_state=0)]}
+    search = GridSearchCV(DensityRatioEstimator(), grid, cv=3).fit(X, y)
+    for index, classifier in enumerate(grid["classifier"]):
+        scores = cross_val_score(DensityRatioEstimator(classifier), X, y, cv=3)
+        assert search.cv_results_["mean_test_score"][index] == pytest.approx(scores.mean())
+    # An unpruned tree's 0/1 probabilities cost a huge log-loss on held-out rows.
+    assert isinstance(search.best_estimator_.classifier_, LogisticRegression)
+
+
+def test_hist_gradient_boosting_accepts_nan():
+    X, y, _ = make_gaussian_shift(300, 300, random_state=13)
+    X[::7, 0] = np.nan
+    ratio = DensityRatioEstimator(HistGradientBoostingClassifier(max_iter=20)).fit(X, y)
+    assert np.all(np.isfinite(ratio.predict_log_weight(X)))
+
+
+# Bad inputs, each a clear error.
+
+
+@pytest.fixture
+def gaussian():
+    X, y, _ = make_gaussian_shift(50, 50, random_state=0)
+    return X, y
+
+
+def test_one_domain_is_an_error(gaussian):
+    X, _ = gaussian
+    with pytest.raises(ValueError, match="two domains"):
+        DensityRatioEstimator().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="two domains"):
+        DensityRatioEstimator().fit_predict_weight(X, np.ones(len(X)))
+
+
+def test_more_than_two_domains_is_an_error(gaussian):
+    X, _ = gaussian
+    with pytest.raises(ValueError, match="Only binary"):
+        DensityRatioEstimator().fit(X, np.arange(len(X)) % 3)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_nan_and_inf_are_rejected_when_the_classifier_does_not_accept_them(gaussian, value):
+    X, y = gaussian
+    X = X.copy()
+    X[3, 1] = value
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        DensityRatioEstimator().fit(X, y)
+    fitted = DensityRatioEstimator().fit(*gaussian)
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        fitted.predict_weight(X)
+
+
+def test_inf_is_rejected_even_when_nan_is_accepted(gaussian):
+    X, y = gaussian
+    X = X.copy()
+    X[3, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        DensityRatioEstimator(HistGradientBoostingClassifier()).fit(X, y)
+
+
+def test_wrong_number_of_features_at_predict(gaussian):
+    X, y = gaussian
+    ratio = DensityRatioEstimator().fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        ratio.predict_weight(X[:, :1])
+
+
+def test_empty_input(gaussian):
+    X, y = gaussian
+    with pytest.raises(ValueError, match="0 sample"):
+        DensityRatioEstimator().fit(X[:0], y[:0])
+    ratio = DensityRatioEstimator().fit(X, y)
+    with pytest.raises(ValueError, match="0 sample"):
+        ratio.predict_weight(X[:0])
+
+
+@pytest.mark.parametrize(
+    "method", ["predict_weight", "predict_log_weight", "predict_proba", "predict"]
+)
+def test_unfitted_use(gaussian, method):
+    with pytest.raises(NotFittedError):
+        getattr(DensityRatioEstimator(), method)(gaussian[0])
+
+
+def test_unfitted_score(gaussian):
+    with pytest.raises(NotFittedError):
+        DensityRatioEstimator().score(*gaussian)
+
+
+def test_classifier_without_predict_proba(gaussian):
+    with pytest.raises(ValueError, match="predict_proba"):
+        DensityRatioEstimator(LinearSVC()).fit(*gaussian)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"power": 1.5}, "power"),
+        ({"power": -0.1}, "power"),
+        ({"clip": (2.0, 1.0)}, "lower < upper"),
+        ({"clip": (1.0, 2.0, 3.0)}, "clip"),
+        ({"clip": -1.0}, "clip"),
+        ({"prior_ratio": 0.0}, "prior_ratio"),
+    ],
+)
+def test_invalid_parameters(gaussian, params, match):
+    with pytest.raises(ValueError, match=match):
+        DensityRatioEstimator(**params).fit(*gaussian)
+
+
+def test_negative_sample_weight(gaussian):
+    X, y = gaussian
+    with pytest.raises(ValueError, match="(?i)negative"):
+        DensityRatioEstimator().fit(X, y, sample_weight=-np.ones(len(y)))
+
+
+def test_zero_weight_domain(gaussian):
+    X, y = gaussian
+    with pytest.raises(ValueError, match="positive total sample weight"):
+        DensityRatioEstimator().fit(X, y, sample_weight=(y == 1).astype(float))
+
+
+def test_sample_weight_for_a_classifier_that_cannot_take_it(gaussian):
+    X, y = gaussian
+    with pytest.raises(TypeError, match="sample_weight.*metadata routing"):
+        DensityRatioEstimator(KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(len(y)) * 2)
