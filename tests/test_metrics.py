@@ -1,0 +1,245 @@
+"""NCE, the Bayes-optimal NCE of Theorem 1, and the effective sample size."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import KBinsDiscretizer
+
+from skratio import DensityRatioEstimator
+from skratio.datasets import make_biased_split
+from skratio.metrics import (
+    bayes_optimal_nce,
+    effective_sample_size,
+    fairness_discrepancy,
+    frechet_distance,
+    negative_cross_entropy,
+)
+
+
+def _proportions(n_groups):
+    return st.lists(st.floats(0.01, 1.0), min_size=n_groups, max_size=n_groups).map(
+        lambda v: np.asarray(v) / np.sum(v)
+    )
+
+
+@st.composite
+def theorem_1_settings(draw):
+    n_groups = draw(st.integers(2, 6))
+    return (
+        draw(_proportions(n_groups)),
+        draw(_proportions(n_groups)),
+        draw(st.floats(0.05, 20.0)),
+    )
+
+
+def _exact_mixture(p_source, p_target):
+    """One row per (domain, group), weighted by the group's proportion."""
+    n_groups = len(p_source)
+    y = np.repeat([0, 1], n_groups)
+    group = np.tile(np.arange(n_groups), 2)
+    weight = np.concatenate([p_source, p_target])
+    return y, group, weight
+
+
+def _bayes_classifier(p_source, p_target, gamma):
+    """c*(z) = 1 / (1 + gamma b(z)), b = p_source / p_target."""
+    return 1.0 / (1.0 + gamma * p_source / p_target)
+
+
+@settings(max_examples=100, deadline=None)
+@given(theorem_1_settings())
+def test_bayes_classifier_scores_the_bound_on_the_exact_mixture(setting):
+    p_source, p_target, gamma = setting
+    y, group, weight = _exact_mixture(p_source, p_target)
+    c_star = _bayes_classifier(p_source, p_target, gamma)[group]
+    nce = negative_cross_entropy(y, c_star, prior_ratio=gamma, sample_weight=weight)
+    assert nce == pytest.approx(bayes_optimal_nce(p_source, p_target, gamma), rel=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    theorem_1_settings(),
+    st.lists(st.floats(-2.0, 2.0), min_size=6, max_size=6),
+)
+def test_any_perturbed_classifier_scores_lower(setting, perturbation):
+    p_source, p_target, gamma = setting
+    delta = np.asarray(perturbation[: len(p_source)])
+    assume(np.abs(delta).max() > 0.05)
+    y, group, weight = _exact_mixture(p_source, p_target)
+    c_star = _bayes_classifier(p_source, p_target, gamma)
+    perturbed = 1.0 / (1.0 + np.exp(-(np.log(c_star) - np.log1p(-c_star) + delta)))
+    nce = negative_cross_entropy(y, perturbed[group], prior_ratio=gamma, sample_weight=weight)
+    assert nce < bayes_optimal_nce(p_source, p_target, gamma)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(2, 6).flatmap(_proportions), st.floats(0.05, 20.0))
+def test_identical_domains_give_minus_the_prior_entropy(p, gamma):
+    prior = np.array([gamma, 1.0]) / (gamma + 1.0)
+    assert bayes_optimal_nce(p, p, gamma) == pytest.approx(np.sum(prior * np.log(prior)))
+
+
+def test_bayes_optimal_nce_known_value_and_missing_groups():
+    # Two groups, gamma = 1: b = (1.8, 0.2); computed by hand.
+    expected = 0.5 * (
+        0.5 * np.log(1 / 2.8) + 0.5 * np.log(1 / 1.2)
+        + 0.9 * np.log(1.8 / 2.8) + 0.1 * np.log(0.2 / 1.2)
+    )
+    assert bayes_optimal_nce([0.9, 0.1], [0.5, 0.5]) == pytest.approx(expected)
+    # A group present in one domain only is perfectly classified: it adds 0.
+    assert bayes_optimal_nce([1.0, 0.0], [0.0, 1.0], 3.0) == 0.0
+    with_missing = bayes_optimal_nce([0.5, 0.5, 0.0], [0.25, 0.25, 0.5], 1.0)
+    assert np.isfinite(with_missing) and with_missing > bayes_optimal_nce(
+        [0.5, 0.5], [0.5, 0.5], 1.0
+    )
+
+
+@pytest.mark.parametrize(
+    "p_source, p_target, gamma, match",
+    [
+        ([0.5, 0.6], [0.5, 0.5], 1.0, "sum"),
+        ([1.2, -0.2], [0.5, 0.5], 1.0, "non-negative"),
+        ([0.5, 0.5], [0.2, 0.3, 0.5], 1.0, "same groups"),
+        ([0.5, 0.5], [0.5, 0.5], 0.0, "prior_ratio"),
+        ([0.5, 0.5], [0.5, 0.5], np.inf, "prior_ratio"),
+        ([0.5, np.nan], [0.5, 0.5], 1.0, "NaN"),
+    ],
+)
+def test_bayes_optimal_nce_validates_its_inputs(p_source, p_target, gamma, match):
+    with pytest.raises(ValueError, match=match):
+        bayes_optimal_nce(p_source, p_target, gamma)
+
+
+def test_fitted_estimator_reaches_the_bound_when_the_theorem_applies():
+    # Three groups on disjoint intervals [z, z + 1) with the same uniform
+    # conditional in both domains: the assumptions of Theorem 1.
+    rng = np.random.default_rng(0)
+    n = 30000
+    groups = rng.integers(0, 3, n)
+    X = (groups + rng.random(n)).reshape(-1, 1)
+    p_source, p_target = np.array([0.6, 0.3, 0.1]), np.array([0.2, 0.3, 0.5])
+    Xs, y, g = make_biased_split(
+        X, groups, bias=p_source, reference_size=0.5, reference_proportions=p_target,
+        random_state=0,
+    )
+    train = rng.random(len(y)) < 0.5
+    # One-hot of the interval + a nearly unpenalised logistic regression can
+    # represent c*(z) exactly.
+    classifier = make_pipeline(
+        KBinsDiscretizer(n_bins=3, strategy="uniform", quantile_method="averaged_inverted_cdf"),
+        LogisticRegression(C=1e4),
+    )
+    ratio = DensityRatioEstimator(classifier).fit(Xs[train], y[train])
+    held_out = ratio.score(Xs[~train], y[~train])
+    bound = bayes_optimal_nce(p_source, p_target, ratio.prior_ratio_)
+    # Sampling error of the held-out mean log-likelihood (3 standard errors),
+    # plus the excess risk of an MLE with K = 3 free parameters, K / (2 n) in
+    # expectation (allowing five times that).
+    proba = ratio.predict_proba(Xs[~train])[:, 1]
+    log_lik = np.where(y[~train] == 1, np.log(proba), np.log1p(-proba))
+    tolerance = 3 * log_lik.std() / np.sqrt(len(log_lik)) + 5 * 3 / (2 * train.sum())
+    assert abs(held_out - bound) <= tolerance, (held_out, bound, tolerance)
+
+
+def test_negative_cross_entropy_is_minus_the_log_loss():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    proba = rng.random(200)
+    weight = rng.random(200)
+    assert negative_cross_entropy(y, proba) == pytest.approx(-log_loss(y, proba))
+    assert negative_cross_entropy(y, proba, sample_weight=weight) == pytest.approx(
+        -log_loss(y, proba, sample_weight=weight)
+    )
+    two_columns = np.column_stack([1 - proba, proba])
+    assert negative_cross_entropy(y, two_columns) == pytest.approx(negative_cross_entropy(y, proba))
+
+
+def test_negative_cross_entropy_with_the_empirical_prior_is_the_plain_mean():
+    rng = np.random.default_rng(1)
+    y = (rng.random(300) < 0.2).astype(int)
+    proba = rng.random(300)
+    gamma = np.sum(y == 0) / np.sum(y == 1)
+    assert negative_cross_entropy(y, proba, prior_ratio=gamma) == pytest.approx(
+        negative_cross_entropy(y, proba)
+    )
+
+
+def test_negative_cross_entropy_is_finite_for_certain_mistakes():
+    nce = negative_cross_entropy([0, 1], [1.0, 0.0])
+    assert np.isfinite(nce) and nce < -30
+
+
+@pytest.mark.parametrize(
+    "y, proba, kwargs, match",
+    [
+        ([0, 2], [0.5, 0.5], {}, "domain labels"),
+        ([0, 1], [0.5, 1.5], {}, r"\[0, 1\]"),
+        ([0, 1], [0.5], {}, "inconsistent"),
+        ([0, 1], [[0.2, 0.3, 0.5]] * 2, {}, "shape"),
+        ([0, 0], [0.5, 0.5], {"prior_ratio": 1.0}, "both domains"),
+        ([0, 1], [0.5, 0.5], {"prior_ratio": -1.0}, "prior_ratio"),
+        ([0, 1], [0.5, 0.5], {"sample_weight": [1.0, -1.0]}, "non-negative"),
+        ([0, 1], [0.5, np.nan], {}, "NaN"),
+    ],
+)
+def test_negative_cross_entropy_validates_its_inputs(y, proba, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        negative_cross_entropy(y, proba, **kwargs)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 1e6), min_size=1, max_size=50).filter(lambda w: max(w) > 0),
+    st.floats(1e-3, 1e3),
+)
+def test_effective_sample_size_bounds_and_scale_invariance(weights, scale):
+    ess = effective_sample_size(weights)
+    assert 1.0 - 1e-9 <= ess <= len(weights) + 1e-9
+    assert effective_sample_size(np.asarray(weights) * scale) == pytest.approx(ess)
+
+
+def test_effective_sample_size_known_values():
+    assert effective_sample_size(np.ones(10)) == pytest.approx(10.0)
+    # Two equal weights among zeros: ESS 2.
+    assert effective_sample_size([0, 3.0, 0, 3.0, 0]) == pytest.approx(2.0)
+    # Huge weights do not overflow.
+    assert effective_sample_size([1e200, 1e200]) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    "weights, match",
+    [([], "0 sample"), ([0.0, 0.0], "positive"), ([1.0, -1.0], "non-negative"),
+     ([1.0, np.inf], "infinity")],
+)
+def test_effective_sample_size_validates(weights, match):
+    with pytest.raises(ValueError, match=match):
+        effective_sample_size(weights)
+
+
+def test_fairness_discrepancy_keeps_all_classes_and_any_reference():
+    reference = np.array([[0.2, 0.3, 0.5]] * 4)
+    model = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    expected = np.linalg.norm([0.2 - 0.5, 0.3 - 0.5, 0.5 - 0.0])
+    assert fairness_discrepancy(reference, model) == pytest.approx(expected)
+    # A 1-D input is the positive-class probability of a binary attribute.
+    assert fairness_discrepancy([0.5, 0.5], [0.9, 0.7]) == pytest.approx(np.sqrt(2) * 0.3)
+    with pytest.raises(ValueError, match="same classes"):
+        fairness_discrepancy(reference, model[:, :2])
+
+
+def test_frechet_distance_of_gaussians_and_weights():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20000, 2))
+    Y = 2.0 * rng.standard_normal((20000, 2))
+    # Equal means, covariances I and 4I: tr(I + 4I - 2 (4I)^(1/2)) = 1 per dimension.
+    assert frechet_distance(X, Y) == pytest.approx(2.0, abs=0.1)
+    # Weighting rows of X by the density ratio N(1, I)/N(0, I) moves its mean to 1.
+    weights = np.exp(X @ np.ones(2) - 1.0)
+    shifted = rng.standard_normal((20000, 2)) + 1.0
+    assert frechet_distance(X, shifted, sample_weight=weights) < 0.1 < frechet_distance(X, shifted)
+    with pytest.raises(ValueError, match="features"):
+        frechet_distance(X, Y[:, :1])
