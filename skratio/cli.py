@@ -7,8 +7,8 @@ import numpy as np
 
 
 def _demo(args):
-    from sklearn.datasets import load_digits
     from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler

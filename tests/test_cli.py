@@ -11,7 +11,7 @@ from skratio.cli import main
 
 def _figures(text, label):
     """The numbers on the line that starts with ``label``."""
-    line = re.search(r"^\s*" + re.escape(label) + r"[ \t]+([-\d. \t]+)$", text, re.M)
+    line = re.search(r"^\s*" + re.escape(label) + r"[ \t]+([-\d. \t]+)$", text, re.MULTILINE)
     return [float(v) for v in line.group(1).split()]
 
 

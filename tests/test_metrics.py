@@ -122,7 +122,7 @@ def test_fitted_estimator_reaches_the_bound_when_the_theorem_applies():
     groups = rng.integers(0, 3, n)
     X = (groups + rng.random(n)).reshape(-1, 1)
     p_source, p_target = np.array([0.6, 0.3, 0.1]), np.array([0.2, 0.3, 0.5])
-    Xs, y, g = make_biased_split(
+    Xs, y, _ = make_biased_split(
         X, groups, bias=p_source, reference_size=0.5, reference_proportions=p_target,
         random_state=0,
     )
