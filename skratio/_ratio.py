@@ -149,7 +149,121 @@ def _fit_fold(classifier, X, y_encoded, sample_weight, fit_params, train, test, 
     return np.log(prior) + domain_log_odds(classifier, X[test])
 
 
-class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class _RatioPredictionMixin:
+    """Weights, domain probabilities and NCE of a fitted ratio estimator.
+
+    Shared by :class:`DensityRatioEstimator` and :class:`CalibratedRatio`. Uses
+    the fitted ``classifier_`` (a 0/1 domain classifier), ``classes_`` and
+    ``prior_ratio_``, and the methods ``_input_checks()`` and
+    ``_postprocess(log_weight)``.
+    """
+
+    def _validate_X_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, **self._input_checks())
+
+    def predict_log_weight(self, X):
+        """Log density ratio ``log p_1(x) - log p_0(x)`` after post-processing.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to weigh.
+
+        Returns
+        -------
+        log_weight : ndarray of shape (n_samples,)
+            ``power * (log prior_ratio_ + logit c(x))``, clipped to ``clip``.
+            Finite, except ``-inf`` where ``clip`` has a lower bound of 0 and
+            the weight is below it (never, since weights are positive).
+        """
+        X = self._validate_X_predict(X)
+        log_odds = domain_log_odds(self.classifier_, X)
+        return self._postprocess(np.log(self.prior_ratio_) + log_odds)
+
+    def predict_weight(self, X):
+        """Density ratio ``w(x) = p_1(x) / p_0(x)`` after post-processing.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to weigh.
+
+        Returns
+        -------
+        weight : ndarray of shape (n_samples,)
+            Positive, finite weights ``exp(predict_log_weight(X))``.
+        """
+        return np.exp(self.predict_log_weight(X))
+
+    def predict_proba(self, X):
+        """Domain probabilities of the fitted classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            Columns follow ``classes_``: ``P(source | x)``, ``P(target | x)``.
+        """
+        X = self._validate_X_predict(X)
+        return self.classifier_.predict_proba(X)
+
+    def predict(self, X):
+        """Most probable domain of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Negative cross-entropy (NCE) of the domain classifier; higher is better.
+
+        The mean log-likelihood of the domain labels (Choi et al. 2020, Eq. 6),
+        so that :class:`~sklearn.model_selection.GridSearchCV` ranks domain
+        classifiers by how good a density ratio they give.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Held-out rows of both domains.
+        y : array-like of shape (n_samples,)
+            Their domain labels, values from ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            ``mean(y log c(x) + (1 - y) log(1 - c(x)))``, at most 0.
+        """
+        proba = self.predict_proba(X)
+        y = np.asarray(y)
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y contains labels {np.unique(y[unknown])!r} not seen in fit; "
+                f"the domain labels are {self.classes_!r}."
+            )
+        y_encoded = (y == self.classes_[1]).astype(int)
+        return negative_cross_entropy(y_encoded, proba, sample_weight=sample_weight)
+
+
+class DensityRatioEstimator(
+    _RatioPredictionMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Density ratio ``w(x) = p_1(x) / p_0(x)`` from a probabilistic classifier.
 
     A classifier ``c(x) = P(y=1 | x)`` is trained to tell the source domain
@@ -274,10 +388,11 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             _check_clip(self.clip)
         X, y = validate_data(self, X, y, **self._input_checks())
         classes, y_encoded = check_domain_labels(y, type(self).__name__)
+        given = sample_weight is not None
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        fit_params = self._classifier_fit_params(sample_weight)
+        fit_params = self._classifier_fit_params(sample_weight if given else None)
         return X, classes, y_encoded, sample_weight, fit_params
 
     def _classifier_fit_params(self, sample_weight):
@@ -285,11 +400,11 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         With metadata routing enabled, ``sample_weight`` goes where the
         classifier requested it; otherwise it is passed plainly when given.
+        ``None`` (no weights given) sends nothing.
         """
         if _routing_enabled():
             return process_routing(self, "fit", sample_weight=sample_weight).classifier.fit
-        # _check_sample_weight turned ``None`` into ones; only real weights travel.
-        if np.all(sample_weight == 1.0):
+        if sample_weight is None:
             return {}
         classifier = self._get_classifier()
         keys = _sample_weight_keys(classifier)
@@ -395,10 +510,6 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         warn_if_weights_collapse(weights[y_encoded == SOURCE])
         return weights
 
-    def _validate_X_predict(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, **self._input_checks())
-
     def _postprocess(self, log_weight):
         """Apply ``power`` then ``clip`` in log space."""
         log_weight = self.power * log_weight
@@ -407,104 +518,6 @@ class DensityRatioEstimator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             with np.errstate(divide="ignore"):
                 log_weight = np.clip(log_weight, np.log(lower), np.log(upper))
         return log_weight
-
-    def predict_log_weight(self, X):
-        """Log density ratio ``log p_1(x) - log p_0(x)`` after post-processing.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to weigh.
-
-        Returns
-        -------
-        log_weight : ndarray of shape (n_samples,)
-            ``power * (log prior_ratio_ + logit c(x))``, clipped to ``clip``.
-            Finite, except ``-inf`` where ``clip`` has a lower bound of 0 and
-            the weight is below it (never, since weights are positive).
-        """
-        X = self._validate_X_predict(X)
-        log_odds = domain_log_odds(self.classifier_, X)
-        return self._postprocess(np.log(self.prior_ratio_) + log_odds)
-
-    def predict_weight(self, X):
-        """Density ratio ``w(x) = p_1(x) / p_0(x)`` after post-processing.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to weigh.
-
-        Returns
-        -------
-        weight : ndarray of shape (n_samples,)
-            Positive, finite weights ``exp(predict_log_weight(X))``.
-        """
-        return np.exp(self.predict_log_weight(X))
-
-    def predict_proba(self, X):
-        """Domain probabilities of the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to classify.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-            Columns follow ``classes_``: ``P(source | x)``, ``P(target | x)``.
-        """
-        X = self._validate_X_predict(X)
-        return self.classifier_.predict_proba(X)
-
-    def predict(self, X):
-        """Most probable domain of each row.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to classify.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-    def score(self, X, y, sample_weight=None):
-        """Negative cross-entropy (NCE) of the domain classifier; higher is better.
-
-        The mean log-likelihood of the domain labels (Choi et al. 2020, Eq. 6),
-        so that :class:`~sklearn.model_selection.GridSearchCV` ranks domain
-        classifiers by how good a density ratio they give.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Held-out rows of both domains.
-        y : array-like of shape (n_samples,)
-            Their domain labels, values from ``classes_``.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-
-        Returns
-        -------
-        score : float
-            ``mean(y log c(x) + (1 - y) log(1 - c(x)))``, at most 0.
-        """
-        proba = self.predict_proba(X)
-        y = np.asarray(y)
-        unknown = ~np.isin(y, self.classes_)
-        if unknown.any():
-            raise ValueError(
-                f"y contains labels {np.unique(y[unknown])!r} not seen in fit; "
-                f"the domain labels are {self.classes_!r}."
-            )
-        y_encoded = (y == self.classes_[1]).astype(int)
-        return negative_cross_entropy(y_encoded, proba, sample_weight=sample_weight)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

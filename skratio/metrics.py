@@ -4,16 +4,24 @@ Domain labels follow the package convention: ``0`` for the source (biased
 data, model samples), ``1`` for the target (reference data, real data).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import linalg
+from sklearn.metrics import make_scorer
+from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 
 __all__ = [
     "bayes_optimal_nce",
     "effective_sample_size",
+    "expected_calibration_error",
     "fairness_discrepancy",
     "frechet_distance",
+    "importance_weighted_mean",
+    "nce_scorer",
     "negative_cross_entropy",
+    "squared_mmd",
 ]
 
 # Probabilities are clipped away from 0 and 1 so that a confident mistake costs
@@ -80,7 +88,9 @@ def negative_cross_entropy(y_true, y_proba, *, prior_ratio=None, sample_weight=N
     >>> round(negative_cross_entropy([0, 1], [0.5, 0.5]), 4)
     -0.6931
     """
-    y_true = column_or_1d(check_array(y_true, ensure_2d=False, input_name="y_true"))
+    y_true = column_or_1d(
+        check_array(y_true, ensure_2d=False, dtype=None, input_name="y_true")
+    )
     y_proba = _check_target_proba(y_proba)
     check_consistent_length(y_true, y_proba)
     if not np.isin(y_true, (0, 1)).all():
@@ -109,6 +119,132 @@ def negative_cross_entropy(y_true, y_proba, *, prior_ratio=None, sample_weight=N
         np.log1p(-y_proba[~is_target]), weights=sample_weight[~is_target]
     )
     return float((target_term + prior_ratio * source_term) / (prior_ratio + 1.0))
+
+
+#: Scorer of the negative cross-entropy of a fitted ratio estimator's domain
+#: classifier, for ``scoring=`` in :class:`~sklearn.model_selection.GridSearchCV`,
+#: :func:`~sklearn.model_selection.cross_val_score` and, with other metrics,
+#: :func:`~sklearn.model_selection.cross_validate`. It equals the estimators'
+#: default ``score`` for domain labels 0 and 1 (the labels it accepts).
+nce_scorer = make_scorer(negative_cross_entropy, response_method="predict_proba")
+
+
+def _weighted_quantiles(values, weights, levels):
+    """Smallest ``values`` whose cumulative weight reaches each level (inverted CDF).
+
+    With integer weights this equals the quantiles of the rows repeated.
+    """
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    positions = np.searchsorted(cumulative, levels * cumulative[-1], side="left")
+    return values[order][positions]
+
+
+def _calibration_bins(
+    y_true, y_proba, *, n_bins=10, strategy="uniform", sample_weight=None
+):
+    """Reliability-diagram bins of a domain classifier's probabilities.
+
+    Returns ``(prob_true, prob_pred, bin_weight)`` of the non-empty bins: the
+    weighted fraction of target rows, the weighted mean predicted probability
+    and the total weight of each bin.
+    """
+    # dtype=None so that string labels reach the domain-label check below.
+    y_true = column_or_1d(
+        check_array(y_true, ensure_2d=False, dtype=None, input_name="y_true")
+    )
+    y_proba = _check_target_proba(y_proba)
+    check_consistent_length(y_true, y_proba)
+    if not np.isin(y_true, (0, 1)).all():
+        raise ValueError("y_true must contain domain labels 0 (source) and 1 (target).")
+    y_true = y_true.astype(np.float64)
+    if sample_weight is None:
+        sample_weight = np.ones_like(y_proba)
+    sample_weight = _check_weights(sample_weight, "sample_weight")
+    check_consistent_length(y_true, sample_weight)
+    if not sample_weight.any():
+        raise ValueError("sample_weight must have at least one positive weight.")
+    is_integer = isinstance(n_bins, (int, np.integer)) and not isinstance(n_bins, bool)
+    if not is_integer or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}.")
+    # Interior bin edges; a probability equal to an edge falls in the lower bin,
+    # as in sklearn.calibration.calibration_curve.
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+    elif strategy == "quantile":
+        levels = np.arange(1, n_bins) / n_bins
+        edges = _weighted_quantiles(y_proba, sample_weight, levels)
+    else:
+        raise ValueError(f"strategy must be 'uniform' or 'quantile'; got {strategy!r}.")
+    bin_index = np.searchsorted(edges, y_proba, side="left")
+
+    def bin_sums(values):
+        return np.bincount(bin_index, weights=values, minlength=n_bins)
+
+    bin_weight = bin_sums(sample_weight)
+    bin_target = bin_sums(sample_weight * y_true)
+    bin_proba = bin_sums(sample_weight * y_proba)
+    nonempty = bin_weight > 0
+    return (
+        bin_target[nonempty] / bin_weight[nonempty],
+        bin_proba[nonempty] / bin_weight[nonempty],
+        bin_weight[nonempty],
+    )
+
+
+def expected_calibration_error(
+    y_true, y_proba, *, n_bins=10, strategy="uniform", sample_weight=None
+):
+    """Expected calibration error (ECE) of a domain classifier.
+
+    Rows are binned by predicted probability of the target domain; the ECE is
+    the weighted mean, over bins, of the gap between the fraction of target
+    rows and the mean predicted probability::
+
+        ECE = sum_b (W_b / W) |mean_b(y) - mean_b(c(x))|
+
+    with ``W_b`` the total weight of bin ``b``. It is 0 for a classifier whose
+    probabilities match the frequencies in every bin, the condition for its
+    odds to be a density ratio.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Domain labels, 0 (source) or 1 (target).
+    y_proba : array-like of shape (n_samples,) or (n_samples, 2)
+        Predicted probability of the target domain, or both columns of
+        ``predict_proba``.
+    n_bins : int, default=10
+        Number of bins.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        ``"uniform"``: bins of equal width on ``[0, 1]``. ``"quantile"``: bin
+        edges at the weighted quantiles of ``y_proba``, so that the bins hold
+        (about) equal weight.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights; integer weights give the ECE of the rows repeated.
+
+    Returns
+    -------
+    ece : float
+        In ``[0, 1]``.
+
+    See Also
+    --------
+    skratio.plotting.RatioCalibrationDisplay : The reliability diagram of the
+        same bins.
+
+    Examples
+    --------
+    >>> from skratio.metrics import expected_calibration_error
+    >>> round(expected_calibration_error([0, 0, 1, 1], [0.1, 0.3, 0.7, 0.9]), 4)
+    0.2
+    >>> round(expected_calibration_error([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5]), 4)
+    0.0
+    """
+    prob_true, prob_pred, bin_weight = _calibration_bins(
+        y_true, y_proba, n_bins=n_bins, strategy=strategy, sample_weight=sample_weight
+    )
+    return float(np.average(np.abs(prob_true - prob_pred), weights=bin_weight))
 
 
 def _check_proportions(p, name):
@@ -204,12 +340,87 @@ def effective_sample_size(weights):
     return float(scaled.sum() ** 2 / (scaled**2).sum())
 
 
+class ImportanceWeightedMean(NamedTuple):
+    """Result of :func:`importance_weighted_mean`."""
+
+    mean: float | np.ndarray
+    standard_error: float | np.ndarray
+    effective_sample_size: float
+
+
+def importance_weighted_mean(values, weights):
+    """Self-normalised importance-sampling mean, its standard error and ESS.
+
+    Estimates the target mean ``E_target[f(x)]`` from rows drawn from the
+    source, with importance weights ``w = p_target / p_source`` known up to a
+    constant (Grover et al. 2019)::
+
+        mean = sum_i w_i f_i / sum_i w_i
+        standard_error**2 = sum_i w_i**2 (f_i - mean)**2 / (sum_i w_i)**2
+
+    The standard error is the delta-method estimate for a ratio of means
+    (Owen, *Monte Carlo theory, methods and examples*, 2013, ch. 9).
+    The effective sample size ``(sum w)**2 / sum w**2`` tells how many
+    unweighted rows the estimate is worth; when it is a small fraction of
+    ``n`` the estimate rests on a few rows and its standard error is itself
+    unreliable.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        ``f(x_i)`` for each source row, finite.
+    weights : array-like of shape (n_samples,)
+        Non-negative, finite importance weights, at least one positive.
+
+    Returns
+    -------
+    result : ImportanceWeightedMean
+        Named tuple ``(mean, standard_error, effective_sample_size)``;
+        ``mean`` and ``standard_error`` are floats for 1-D ``values`` and
+        arrays of shape ``(n_outputs,)`` otherwise.
+
+    See Also
+    --------
+    effective_sample_size : The ESS alone.
+    skratio.SIRResampler : Resample by the weights instead of averaging.
+
+    Examples
+    --------
+    >>> from skratio.metrics import importance_weighted_mean
+    >>> result = importance_weighted_mean([1.0, 2.0, 3.0], [1.0, 1.0, 2.0])
+    >>> result.mean
+    2.25
+    >>> round(result.effective_sample_size, 4)
+    2.6667
+    """
+    values = check_array(values, ensure_2d=False, dtype=np.float64, input_name="values")
+    weights = _check_weights(weights)
+    check_consistent_length(values, weights)
+    ess = effective_sample_size(weights)
+    # Relative to the largest weight, so that no square overflows; the
+    # estimates do not depend on the scale of the weights.
+    scaled = weights / weights.max()
+    total = scaled.sum()
+    mean = scaled @ values / total
+    standard_error = np.sqrt(scaled**2 @ (values - mean) ** 2) / total
+    if values.ndim == 1:
+        mean, standard_error = float(mean), float(standard_error)
+    return ImportanceWeightedMean(mean, standard_error, ess)
+
+
 def _check_attribute_proba(proba, name):
     proba = check_array(proba, ensure_2d=False, dtype=np.float64, input_name=name)
     if proba.ndim == 1:
         proba = np.column_stack([1.0 - proba, proba])
     if ((proba < 0) | (proba > 1)).any():
         raise ValueError(f"{name} must contain probabilities in [0, 1].")
+    # Rows that do not sum to 1 mean a class column was dropped (or scores were
+    # passed instead of probabilities): the discrepancy would miss that class.
+    if not np.allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-6):
+        raise ValueError(
+            f"Each row of {name} must hold the probabilities of all attribute "
+            "classes, summing to 1 (e.g. predict_proba's output)."
+        )
     return proba
 
 
@@ -249,6 +460,20 @@ def fairness_discrepancy(proba_reference, proba_model):
         )
     difference = proba_reference.mean(axis=0) - proba_model.mean(axis=0)
     return float(np.linalg.norm(difference))
+
+
+def _trace_sqrt_product(A, B):
+    """``tr((A B)^(1/2))`` for symmetric positive semi-definite ``A`` and ``B``.
+
+    ``A B`` is similar to ``A^(1/2) B A^(1/2)``, which is symmetric PSD, so the
+    trace is the sum of the square roots of its eigenvalues. Unlike a general
+    matrix square root of ``A B``, this stays real and accurate when a
+    covariance is singular (e.g. constant pixels).
+    """
+    eigenvalues, eigenvectors = linalg.eigh(A)
+    A_half = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
+    product = linalg.eigvalsh(A_half @ B @ A_half)
+    return float(np.sum(np.sqrt(np.clip(product, 0.0, None))))
 
 
 def frechet_distance(X, Y, *, sample_weight=None):
@@ -298,13 +523,103 @@ def frechet_distance(X, Y, *, sample_weight=None):
     mean_y = Y.mean(axis=0)
     cov_x = np.atleast_2d(np.cov(X, rowvar=False, aweights=sample_weight))
     cov_y = np.atleast_2d(np.cov(Y, rowvar=False))
-    # sqrtm of a product of PSD matrices has a real spectrum; round-off leaves a
-    # tiny imaginary part, which is dropped.
-    cross = linalg.sqrtm(cov_x @ cov_y)
     distance = (
         np.sum((mean_x - mean_y) ** 2)
         + np.trace(cov_x)
         + np.trace(cov_y)
-        - 2.0 * np.trace(np.real(cross))
+        - 2.0 * _trace_sqrt_product(cov_x, cov_y)
     )
     return float(max(distance, 0.0))
+
+
+def _weighted_kernel_sum(A, B, a, b, gamma):
+    """``a @ K(A, B) @ b`` for the Gaussian kernel, a block of rows at a time."""
+    # Blocks of at most 2**22 kernel entries (32 MiB) bound the memory.
+    step = max(1, 2**22 // B.shape[0])
+    return sum(
+        a[start : start + step]
+        @ rbf_kernel(A[start : start + step], B, gamma=gamma)
+        @ b
+        for start in range(0, A.shape[0], step)
+    )
+
+
+def squared_mmd(X, Y, *, sample_weight=None, gamma=None):
+    """Squared maximum mean discrepancy (MMD) with a Gaussian kernel.
+
+    Compares a weighted sample ``X`` (a model's samples with importance
+    weights) with a sample ``Y`` (held-out data), with the kernel
+    ``k(x, y) = exp(-gamma ||x - y||^2)``::
+
+        MMD^2 = sum_{i != j} a_i a_j k(x_i, x_j) / (1 - sum_i a_i^2)
+              - 2 sum_{i, l} a_i k(x_i, y_l) / m
+              + sum_{l != l'} k(y_l, y_l') / (m (m - 1))
+
+    with ``a = sample_weight / sum(sample_weight)`` and ``m`` rows in ``Y``.
+    Without weights this is the unbiased estimate ``MMD^2_u`` of Gretton et
+    al. (2012, "A kernel two-sample test"). Leaving out the pairs ``i = j``
+    removes the upward bias of the plug-in estimate, of order ``1 / ESS``,
+    which would otherwise make a weighted sample (whose effective sample size
+    is smaller) look worse than it is. The estimate can therefore be slightly
+    negative when the two distributions are equal.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples_X, n_features)
+        The first sample, e.g. a model's samples.
+    Y : array-like of shape (n_samples_Y, n_features)
+        The second sample, e.g. held-out real data; at least 2 rows.
+    sample_weight : array-like of shape (n_samples_X,), default=None
+        Non-negative weights of the rows of ``X``, at least two positive.
+    gamma : float > 0, default=None
+        Kernel width. ``None`` uses ``1 / (2 tr Cov(Y))``, the inverse of the
+        mean squared distance between two rows of ``Y``; it depends on ``Y``
+        only, so weighted and unweighted evaluations of a model against the
+        same ``Y`` use the same kernel.
+
+    Returns
+    -------
+    mmd2 : float
+        Estimate of the squared MMD; about 0 for equal distributions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skratio.metrics import squared_mmd
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((500, 2))
+    >>> bool(squared_mmd(X, rng.standard_normal((500, 2))) < 0.01)
+    True
+    >>> bool(squared_mmd(X, rng.standard_normal((500, 2)) + 1.0) > 0.1)
+    True
+    """
+    X = check_array(X, dtype=np.float64, input_name="X")
+    Y = check_array(Y, dtype=np.float64, ensure_min_samples=2, input_name="Y")
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(
+            f"X and Y must have the same number of features; got {X.shape[1]} and "
+            f"{Y.shape[1]}."
+        )
+    if sample_weight is None:
+        sample_weight = np.ones(X.shape[0])
+    sample_weight = _check_weights(sample_weight, "sample_weight")
+    check_consistent_length(X, sample_weight)
+    if np.count_nonzero(sample_weight) < 2:
+        raise ValueError(
+            "squared_mmd needs at least two rows of X with positive weight."
+        )
+    if gamma is None:
+        mean_sq_distance = 2.0 * Y.var(axis=0).sum()
+        if mean_sq_distance <= 0:
+            raise ValueError("gamma=None needs rows of Y that differ; pass gamma.")
+        gamma = 1.0 / mean_sq_distance
+    elif not (gamma > 0 and np.isfinite(gamma)):
+        raise ValueError(f"gamma must be a positive finite number; got {gamma!r}.")
+    a = sample_weight / sample_weight.sum()
+    b = np.full(Y.shape[0], 1.0 / Y.shape[0])
+    # k(x, x) = 1: the diagonal contributes sum a_i^2 (resp. 1/m) to each sum.
+    sum_a2 = a @ a
+    xx = (_weighted_kernel_sum(X, X, a, a, gamma) - sum_a2) / (1.0 - sum_a2)
+    yy = (_weighted_kernel_sum(Y, Y, b, b, gamma) - b[0]) / (1.0 - b[0])
+    xy = _weighted_kernel_sum(X, Y, a, b, gamma)
+    return float(xx + yy - 2.0 * xy)

@@ -193,7 +193,10 @@ def test_negative_cross_entropy_validates_its_inputs(y, proba, kwargs, match):
 
 @settings(max_examples=50, deadline=None)
 @given(
-    st.lists(st.floats(0.0, 1e6), min_size=1, max_size=50).filter(lambda w: max(w) > 0),
+    # Zeros and positive weights far from underflow, so that scaling keeps them.
+    st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 1e6)), min_size=1, max_size=50).filter(
+        lambda w: max(w) > 0
+    ),
     st.floats(1e-3, 1e3),
 )
 def test_effective_sample_size_bounds_and_scale_invariance(weights, scale):
@@ -243,3 +246,19 @@ def test_frechet_distance_of_gaussians_and_weights():
     assert frechet_distance(X, shifted, sample_weight=weights) < 0.1 < frechet_distance(X, shifted)
     with pytest.raises(ValueError, match="features"):
         frechet_distance(X, Y[:, :1])
+
+
+def test_negative_cross_entropy_names_the_labels_it_needs():
+    with pytest.raises(ValueError, match="domain labels 0"):
+        negative_cross_entropy(["ref", "bias"], [0.5, 0.5])
+
+
+def test_frechet_distance_with_singular_covariances():
+    # A constant column (like the blank pixels of digits) makes both
+    # covariances singular; the distance must stay finite, real and exact.
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.standard_normal(5000), np.zeros(5000)])
+    Y = np.column_stack([2.0 * rng.standard_normal(5000) + 1.0, np.zeros(5000)])
+    var_x, var_y = X[:, 0].var(ddof=1), Y[:, 0].var(ddof=1)
+    expected = (X[:, 0].mean() - Y[:, 0].mean()) ** 2 + (np.sqrt(var_x) - np.sqrt(var_y)) ** 2
+    assert frechet_distance(X, Y) == pytest.approx(expected, rel=1e-9)

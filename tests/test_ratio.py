@@ -453,3 +453,12 @@ def test_sample_weight_for_a_classifier_that_cannot_take_it(gaussian):
     X, y = gaussian
     with pytest.raises(TypeError, match="sample_weight.*metadata routing"):
         DensityRatioEstimator(KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(len(y)) * 2)
+
+
+def test_metadata_routing_without_sample_weight_needs_no_request(gaussian):
+    X, y = gaussian
+    with config_context(enable_metadata_routing=True):
+        routed = DensityRatioEstimator().fit(X, y)
+    np.testing.assert_allclose(
+        routed.predict_weight(X), DensityRatioEstimator().fit(X, y).predict_weight(X)
+    )
