@@ -5,6 +5,7 @@ The weight is always ``w(x) = p_1(x) / p_0(x)``: domain ``1`` is the target
 generative model's samples).
 """
 
+from ._calibration import CalibratedRatio
 from ._domains import stack_domains
 from ._ratio import DensityRatioEstimator
 from .exceptions import WeightCollapseWarning
@@ -12,6 +13,7 @@ from .exceptions import WeightCollapseWarning
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CalibratedRatio",
     "DensityRatioEstimator",
     "WeightCollapseWarning",
     "stack_domains",
