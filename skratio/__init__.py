@@ -8,6 +8,7 @@ generative model's samples).
 from ._calibration import CalibratedRatio
 from ._domains import stack_domains
 from ._ratio import DensityRatioEstimator
+from ._sir import SIRResampler
 from .exceptions import WeightCollapseWarning
 
 __version__ = "0.1.0.dev0"
@@ -15,6 +16,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CalibratedRatio",
     "DensityRatioEstimator",
+    "SIRResampler",
     "WeightCollapseWarning",
     "stack_domains",
     "__version__",
