@@ -9,6 +9,7 @@ from ._calibration import CalibratedRatio
 from ._domains import stack_domains
 from ._ratio import DensityRatioEstimator
 from ._sir import SIRResampler
+from ._trainer import WeightedGenerativeTrainer
 from .exceptions import WeightCollapseWarning
 
 __version__ = "0.1.0.dev0"
@@ -18,6 +19,7 @@ __all__ = [
     "DensityRatioEstimator",
     "SIRResampler",
     "WeightCollapseWarning",
+    "WeightedGenerativeTrainer",
     "stack_domains",
     "__version__",
 ]

@@ -4,24 +4,58 @@ Expected failures are listed per estimator with the reason; each must be about
 the mathematics of the estimator, not a convention it could follow.
 """
 
+import sklearn
+from packaging.version import Version
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.mixture import GaussianMixture
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KernelDensity
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skratio import DensityRatioEstimator
+from skratio import CalibratedRatio, DensityRatioEstimator, WeightedGenerativeTrainer
 
 ESTIMATORS = [
     DensityRatioEstimator(),
     DensityRatioEstimator(make_pipeline(StandardScaler(), LogisticRegression())),
     DensityRatioEstimator(HistGradientBoostingClassifier(max_iter=20), power=0.5, clip=50.0),
+    CalibratedRatio(),
+    CalibratedRatio(DensityRatioEstimator(GaussianNB()), method="isotonic", cv=3),
+    CalibratedRatio(
+        DensityRatioEstimator(
+            make_pipeline(StandardScaler(), LogisticRegression()), power=0.5
+        ),
+        method="temperature",
+        ensemble=False,
+    ),
+    WeightedGenerativeTrainer(KernelDensity()),
+    WeightedGenerativeTrainer(KernelDensity(), DensityRatioEstimator(power=0.5), cv=3),
+    WeightedGenerativeTrainer(KernelDensity(), strategy="reference"),
+    # GaussianMixture.fit takes no sample_weight: the weighted bootstrap.
+    WeightedGenerativeTrainer(
+        GaussianMixture(n_components=2, random_state=0), fallback="resample"
+    ),
 ]
 
 
 
+_LBFGS_NOT_EQUIVALENT = Version(sklearn.__version__) < Version("1.9")
+
+
 def _expected_failed_checks(estimator):
     """Checks each estimator is known to fail, with the reason."""
+    if isinstance(estimator, CalibratedRatio) and estimator.cv > 3:
+        return {
+            # The check fits 10 rows whose smaller domain has 3 rows: fewer than
+            # the calibration folds, each of which needs rows of both domains.
+            # CalibratedClassifierCV's ValueError says that, not the single
+            # feature the check looks for in the message.
+            "check_fit2d_1feature": (
+                "10 rows leave 3 in a domain, fewer than the cv=5 calibration folds"
+            ),
+        }
     classifier = getattr(estimator, "classifier", None)
     if isinstance(classifier, HistGradientBoostingClassifier):
         return {
@@ -33,6 +67,15 @@ def _expected_failed_checks(estimator):
                 "the wrapped HistGradientBoostingClassifier's sample weights are "
                 "not equivalent to repeated rows"
             ),
+        }
+    if isinstance(estimator, DensityRatioEstimator) and _LBFGS_NOT_EQUIVALENT:
+        # Before scikit-learn 1.9, LogisticRegression's lbfgs stopped at a
+        # tolerance at which weighted and repeated fits differ by more than the
+        # check's 1e-7; scikit-learn lists the same failure for it.
+        reason = "the wrapped LogisticRegression fails it in this scikit-learn"
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
         }
     return {}
 
