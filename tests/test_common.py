@@ -4,8 +4,6 @@ Expected failures are listed per estimator with the reason; each must be about
 the mathematics of the estimator, not a convention it could follow.
 """
 
-import sklearn
-from packaging.version import Version
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
@@ -40,10 +38,6 @@ ESTIMATORS = [
 ]
 
 
-
-_LBFGS_NOT_EQUIVALENT = Version(sklearn.__version__) < Version("1.9")
-
-
 def _expected_failed_checks(estimator):
     """Checks each estimator is known to fail, with the reason."""
     if isinstance(estimator, CalibratedRatio) and estimator.cv > 3:
@@ -67,15 +61,6 @@ def _expected_failed_checks(estimator):
                 "the wrapped HistGradientBoostingClassifier's sample weights are "
                 "not equivalent to repeated rows"
             ),
-        }
-    if isinstance(estimator, DensityRatioEstimator) and _LBFGS_NOT_EQUIVALENT:
-        # Before scikit-learn 1.9, LogisticRegression's lbfgs stopped at a
-        # tolerance at which weighted and repeated fits differ by more than the
-        # check's 1e-7; scikit-learn lists the same failure for it.
-        reason = "the wrapped LogisticRegression fails it in this scikit-learn"
-        return {
-            "check_sample_weight_equivalence_on_dense_data": reason,
-            "check_sample_weight_equivalence_on_sparse_data": reason,
         }
     return {}
 
