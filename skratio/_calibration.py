@@ -265,9 +265,9 @@ class CalibratedRatio(
     def _validate_fit_inputs(self, X, y):
         self._validate_params()
         estimator = self._calibrated_ratio_estimator()
-        X, y = validate_data(self, X, y, **estimator._input_checks())
+        X, y = validate_data(self, X, y, **self._input_checks())
         _, y_encoded = check_domain_labels(y, type(self).__name__)
-        classifier = self._get_estimator()._get_classifier()
+        classifier = self._get_classifier()
         if isinstance(classifier, FrozenEstimator) and not np.array_equal(
             classifier.classes_, [0, 1]
         ):
@@ -379,8 +379,9 @@ class CalibratedRatio(
             ),
         }
 
-    def _input_checks(self):
-        return self._get_estimator()._input_checks()
+    def _get_classifier(self):
+        """The classifier to calibrate; its input tags are this estimator's."""
+        return self._get_estimator()._get_classifier()
 
     def _postprocess(self, log_weight):
         """The wrapped estimator's ``power`` and ``clip``."""
@@ -424,11 +425,3 @@ class CalibratedRatio(
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        estimator_tags = get_tags(self._calibrated_ratio_estimator())
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.allow_nan = estimator_tags.input_tags.allow_nan
-        tags.input_tags.sparse = estimator_tags.input_tags.sparse
-        return tags

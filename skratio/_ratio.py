@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, SGDClassifier
@@ -149,14 +150,44 @@ def _fit_fold(classifier, X, y_encoded, sample_weight, fit_params, train, test, 
     return np.log(prior) + domain_log_odds(classifier, X[test])
 
 
+def _classifier_input_tags(classifier):
+    """Input tags of a classifier, seen through CalibratedClassifierCV.
+
+    CalibratedClassifierCV leaves missing values to its estimator but does not
+    pass on the estimator's ``allow_nan`` tag; take it from the estimator.
+    """
+    tags = get_tags(classifier).input_tags
+    if isinstance(classifier, CalibratedClassifierCV) and classifier.estimator is not None:
+        tags.allow_nan = _classifier_input_tags(classifier.estimator).allow_nan
+    return tags
+
+
 class _RatioPredictionMixin:
     """Weights, domain probabilities and NCE of a fitted ratio estimator.
 
     Shared by :class:`DensityRatioEstimator` and :class:`CalibratedRatio`. Uses
     the fitted ``classifier_`` (a 0/1 domain classifier), ``classes_`` and
-    ``prior_ratio_``, and the methods ``_input_checks()`` and
+    ``prior_ratio_``, and the methods ``_get_classifier()`` (the unfitted
+    classifier, whose input tags the estimator takes on) and
     ``_postprocess(log_weight)``.
     """
+
+    def _input_checks(self):
+        """``validate_data`` options that follow the classifier's input tags."""
+        tags = _classifier_input_tags(self._get_classifier())
+        return dict(
+            accept_sparse=["csr", "csc"] if tags.sparse else False,
+            dtype=None,
+            ensure_all_finite="allow-nan" if tags.allow_nan else True,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        classifier_tags = _classifier_input_tags(self._get_classifier())
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = classifier_tags.allow_nan
+        tags.input_tags.sparse = classifier_tags.sparse
+        return tags
 
     def _validate_X_predict(self, X):
         check_is_fitted(self)
@@ -373,14 +404,6 @@ class DensityRatioEstimator(
             return LogisticRegression(max_iter=1000)
         return self.classifier
 
-    def _input_checks(self):
-        tags = get_tags(self._get_classifier()).input_tags
-        return dict(
-            accept_sparse=["csr", "csc"] if tags.sparse else False,
-            dtype=None,
-            ensure_all_finite="allow-nan" if tags.allow_nan else True,
-        )
-
     def _validate_fit_inputs(self, X, y, sample_weight):
         """Validate parameters and data; return what the classifier is fitted on."""
         self._validate_params()
@@ -539,12 +562,3 @@ class DensityRatioEstimator(
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        classifier_tags = get_tags(self._get_classifier())
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.allow_nan = classifier_tags.input_tags.allow_nan
-        tags.input_tags.sparse = classifier_tags.input_tags.sparse
-        return tags
-

@@ -6,6 +6,7 @@ import sklearn
 from scipy import sparse
 from scipy.special import logit
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -353,3 +354,14 @@ def test_bad_input_is_a_clear_error():
     ratio = CalibratedRatio().fit(X, y)
     with pytest.raises(ValueError, match="features"):
         ratio.predict_weight(X[:, :1])
+
+
+def test_missing_values_pass_through_to_a_classifier_that_accepts_them():
+    X, y, _ = make_gaussian_shift(300, 300, random_state=0)
+    X[::5, 0] = np.nan
+    ratio = CalibratedRatio(
+        DensityRatioEstimator(HistGradientBoostingClassifier(max_iter=20)), cv=3
+    ).fit(X, y)
+    assert np.all(np.isfinite(ratio.predict_log_weight(X)))
+    with pytest.raises(ValueError, match="NaN"):
+        CalibratedRatio(cv=3).fit(X, y)
