@@ -348,7 +348,7 @@ class DensityRatioEstimator(
         The ``gamma = n_0 / n_1`` used in the weights.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column
         names.
 

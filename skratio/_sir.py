@@ -194,7 +194,7 @@ class SIRResampler(BaseEstimator):
         :meth:`fit_resample`.
     n_features_in_ : int
         Number of features of ``X`` in the last :meth:`fit_resample`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of those features, when ``X`` has string column names.
 
     See Also
