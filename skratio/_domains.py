@@ -77,3 +77,18 @@ def check_domain_labels(y, estimator_name):
             f"{classes.shape[0]} classes."
         )
     return classes, y_encoded
+
+
+def encode_domain_labels(y, classes):
+    """0/1 encoding of ``y`` by fitted domain labels ``classes`` (target last).
+
+    Raises a ValueError for labels not seen in fit.
+    """
+    y = np.asarray(y)
+    unknown = ~np.isin(y, classes)
+    if unknown.any():
+        raise ValueError(
+            f"y contains labels {np.unique(y[unknown])!r} not seen in fit; "
+            f"the domain labels are {classes!r}."
+        )
+    return (y == classes[1]).astype(int)

@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._domains import SOURCE, TARGET, check_domain_labels
+from ._domains import SOURCE, TARGET, check_domain_labels, encode_domain_labels
 from ._weights import warn_if_weights_collapse
 from .metrics import negative_cross_entropy
 
@@ -281,14 +281,7 @@ class _RatioPredictionMixin:
             ``mean(y log c(x) + (1 - y) log(1 - c(x)))``, at most 0.
         """
         proba = self.predict_proba(X)
-        y = np.asarray(y)
-        unknown = ~np.isin(y, self.classes_)
-        if unknown.any():
-            raise ValueError(
-                f"y contains labels {np.unique(y[unknown])!r} not seen in fit; "
-                f"the domain labels are {self.classes_!r}."
-            )
-        y_encoded = (y == self.classes_[1]).astype(int)
+        y_encoded = encode_domain_labels(y, self.classes_)
         return negative_cross_entropy(y_encoded, proba, sample_weight=sample_weight)
 
 

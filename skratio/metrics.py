@@ -53,6 +53,23 @@ def _check_target_proba(y_proba):
     return y_proba
 
 
+def _check_domain_predictions(y_true, y_proba, sample_weight):
+    """Validate 0/1 domain labels, target probabilities and row weights."""
+    # dtype=None so that string labels reach the domain-label check below.
+    y_true = column_or_1d(
+        check_array(y_true, ensure_2d=False, dtype=None, input_name="y_true")
+    )
+    y_proba = _check_target_proba(y_proba)
+    check_consistent_length(y_true, y_proba)
+    if not np.isin(y_true, (0, 1)).all():
+        raise ValueError("y_true must contain domain labels 0 (source) and 1 (target).")
+    if sample_weight is None:
+        sample_weight = np.ones_like(y_proba)
+    sample_weight = _check_weights(sample_weight, "sample_weight")
+    check_consistent_length(y_true, sample_weight)
+    return y_true, y_proba, sample_weight
+
+
 def negative_cross_entropy(y_true, y_proba, *, prior_ratio=None, sample_weight=None):
     """Negative cross-entropy (NCE) of a domain classifier; higher is better.
 
@@ -88,17 +105,9 @@ def negative_cross_entropy(y_true, y_proba, *, prior_ratio=None, sample_weight=N
     >>> round(negative_cross_entropy([0, 1], [0.5, 0.5]), 4)
     -0.6931
     """
-    y_true = column_or_1d(
-        check_array(y_true, ensure_2d=False, dtype=None, input_name="y_true")
+    y_true, y_proba, sample_weight = _check_domain_predictions(
+        y_true, y_proba, sample_weight
     )
-    y_proba = _check_target_proba(y_proba)
-    check_consistent_length(y_true, y_proba)
-    if not np.isin(y_true, (0, 1)).all():
-        raise ValueError("y_true must contain domain labels 0 (source) and 1 (target).")
-    if sample_weight is None:
-        sample_weight = np.ones_like(y_proba)
-    sample_weight = _check_weights(sample_weight, "sample_weight")
-    check_consistent_length(y_true, sample_weight)
     y_proba = np.clip(y_proba, _EPS, 1.0 - _EPS)
     is_target = y_true == 1
     w_target = sample_weight[is_target].sum()
@@ -149,19 +158,10 @@ def _calibration_bins(
     weighted fraction of target rows, the weighted mean predicted probability
     and the total weight of each bin.
     """
-    # dtype=None so that string labels reach the domain-label check below.
-    y_true = column_or_1d(
-        check_array(y_true, ensure_2d=False, dtype=None, input_name="y_true")
+    y_true, y_proba, sample_weight = _check_domain_predictions(
+        y_true, y_proba, sample_weight
     )
-    y_proba = _check_target_proba(y_proba)
-    check_consistent_length(y_true, y_proba)
-    if not np.isin(y_true, (0, 1)).all():
-        raise ValueError("y_true must contain domain labels 0 (source) and 1 (target).")
     y_true = y_true.astype(np.float64)
-    if sample_weight is None:
-        sample_weight = np.ones_like(y_proba)
-    sample_weight = _check_weights(sample_weight, "sample_weight")
-    check_consistent_length(y_true, sample_weight)
     if not sample_weight.any():
         raise ValueError("sample_weight must have at least one positive weight.")
     is_integer = isinstance(n_bins, (int, np.integer)) and not isinstance(n_bins, bool)

@@ -12,6 +12,7 @@ from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
 from ._calibration import CalibratedRatio
+from ._domains import encode_domain_labels
 from .metrics import _calibration_bins, expected_calibration_error
 
 __all__ = ["RatioCalibrationDisplay", "WeightDistributionDisplay"]
@@ -518,14 +519,7 @@ class RatioCalibrationDisplay:
         """
         _pyplot("RatioCalibrationDisplay.from_estimator")
         check_is_fitted(estimator)
-        y = column_or_1d(np.asarray(y))
-        unknown = ~np.isin(y, estimator.classes_)
-        if unknown.any():
-            raise ValueError(
-                f"y contains labels {np.unique(y[unknown])!r} not seen in fit; "
-                f"the domain labels are {estimator.classes_!r}."
-            )
-        y_true = (y == estimator.classes_[1]).astype(int)
+        y_true = encode_domain_labels(column_or_1d(np.asarray(y)), estimator.classes_)
         proba = estimator.predict_proba(X)[:, 1]
         if isinstance(estimator, CalibratedRatio):
             before, after = estimator._uncalibrated_proba(X), proba
