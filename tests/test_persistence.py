@@ -1,0 +1,165 @@
+"""Fitted estimators survive skops (with explicit trusted types) and pickle."""
+
+import io
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KernelDensity, KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skratio import (
+    CalibratedRatio,
+    DensityRatioEstimator,
+    SIRResampler,
+    WeightedGenerativeTrainer,
+)
+from skratio.datasets import make_gaussian_shift
+
+skops_io = pytest.importorskip("skops.io")
+from skratio.io import dump, load, untrusted_types  # noqa: E402
+
+X, y, _ = make_gaussian_shift(n_source=300, n_target=150, n_features=3, random_state=0)
+X_new = np.random.default_rng(1).normal(size=(50, 3))
+
+
+def _ratio_estimators():
+    return {
+        "default": DensityRatioEstimator(random_state=0),
+        "pipeline": DensityRatioEstimator(
+            make_pipeline(StandardScaler(), LogisticRegression()), power=0.5, clip=10.0
+        ),
+        "boosting": DensityRatioEstimator(HistGradientBoostingClassifier(max_iter=5)),
+        "neighbours": DensityRatioEstimator(KNeighborsClassifier(15)),
+        "sigmoid": CalibratedRatio(method="sigmoid"),
+        "isotonic": CalibratedRatio(method="isotonic"),
+        "temperature": CalibratedRatio(method="temperature"),
+    }
+
+
+def _skops_round_trip(estimator):
+    buffer = io.BytesIO()
+    dump(estimator, buffer)
+    return load(io.BytesIO(buffer.getvalue()))
+
+
+def _pickle_round_trip(estimator):
+    return pickle.loads(pickle.dumps(estimator))
+
+
+ROUND_TRIPS = [_skops_round_trip, _pickle_round_trip]
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+@pytest.mark.parametrize("name", list(_ratio_estimators()))
+def test_ratio_estimators_predict_identically_after_reloading(name, round_trip):
+    estimator = _ratio_estimators()[name].fit(X, y)
+    loaded = round_trip(estimator)
+    assert type(loaded) is type(estimator)
+    np.testing.assert_array_equal(loaded.predict_weight(X_new), estimator.predict_weight(X_new))
+    np.testing.assert_array_equal(loaded.predict_proba(X_new), estimator.predict_proba(X_new))
+    assert loaded.prior_ratio_ == estimator.prior_ratio_
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+def test_sir_resampler_resamples_identically_after_reloading(round_trip):
+    ratio = DensityRatioEstimator().fit(X, y)
+    sir = SIRResampler(ratio, k=5, random_state=0)
+    expected = sir.fit_resample(X_new)
+    loaded = round_trip(sir)
+    np.testing.assert_array_equal(loaded.sample_indices_, sir.sample_indices_)
+    np.testing.assert_array_equal(loaded.fit_resample(X_new), expected)
+    np.testing.assert_array_equal(
+        loaded.ratio_estimator.predict_weight(X_new), ratio.predict_weight(X_new)
+    )
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+@pytest.mark.parametrize("strategy", ["importance", "uniform"])
+def test_trainer_samples_identically_after_reloading(strategy, round_trip):
+    trainer = WeightedGenerativeTrainer(
+        KernelDensity(bandwidth=0.5), strategy=strategy, random_state=0
+    ).fit(X, y)
+    loaded = round_trip(trainer)
+    np.testing.assert_array_equal(loaded.weights_, trainer.weights_)
+    np.testing.assert_array_equal(
+        loaded.sample(20, random_state=3), trainer.sample(20, random_state=3)
+    )
+    np.testing.assert_array_equal(
+        loaded.generator_.score_samples(X_new), trainer.generator_.score_samples(X_new)
+    )
+    if strategy == "importance":
+        np.testing.assert_array_equal(
+            loaded.ratio_estimator_.predict_weight(X_new),
+            trainer.ratio_estimator_.predict_weight(X_new),
+        )
+
+
+def test_plain_skops_load_refuses_skratio_types_that_the_helper_trusts():
+    # The helper is needed: skops alone does not trust skratio's classes.
+    buffer = io.BytesIO()
+    dump(DensityRatioEstimator().fit(X, y), buffer)
+    data = buffer.getvalue()
+    assert any(t.startswith("skratio.") for t in skops_io.get_untrusted_types(data=data))
+    with pytest.raises(skops_io.exceptions.UntrustedTypesFoundException):
+        skops_io.loads(data)
+    assert untrusted_types(io.BytesIO(data)) == []
+
+
+class ForeignClassifier(ClassifierMixin, BaseEstimator):
+    """A classifier from outside skratio and scikit-learn."""
+
+    def fit(self, X, y):
+        self.inner_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.inner_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.inner_.predict_proba(X)
+
+
+def test_unknown_types_are_refused_unless_trusted_by_name(tmp_path):
+    estimator = DensityRatioEstimator(ForeignClassifier()).fit(X, y)
+    path = tmp_path / "ratio.skops"
+    dump(estimator, path)
+    name = f"{__name__}.ForeignClassifier"
+    assert untrusted_types(path) == [name]
+    with pytest.raises(skops_io.exceptions.UntrustedTypesFoundException, match="Foreign"):
+        load(path)
+    loaded = load(path, trusted=[name])
+    np.testing.assert_array_equal(loaded.predict_weight(X_new), estimator.predict_weight(X_new))
+    # A type object works as well as its name.
+    assert type(load(path, trusted=[ForeignClassifier]).classifier_) is ForeignClassifier
+    assert untrusted_types(path, trusted=[name]) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Not skratio modules, or not classes defined in them.
+        "os.system",
+        "skratio._ratio.np",
+        "skratio._ratio.LogisticRegression",
+        "skratio._ratio.domain_log_odds",
+        "skratio.nonexistent.Thing",
+        "skratiox.Thing",
+    ],
+)
+def test_only_classes_defined_in_skratio_modules_are_trusted(name):
+    from skratio.io import _is_skratio_class
+
+    assert not _is_skratio_class(name)
+
+
+def test_every_public_estimator_class_is_trusted():
+    import skratio
+    from skratio.io import _is_skratio_class
+
+    classes = [obj for obj in vars(skratio).values() if isinstance(obj, type)]
+    assert classes
+    for cls in classes:
+        assert _is_skratio_class(f"{cls.__module__}.{cls.__qualname__}"), cls
