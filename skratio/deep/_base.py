@@ -1,0 +1,402 @@
+"""Training code shared by the torch estimators of :mod:`skratio.deep`.
+
+Every estimator here is a scikit-learn estimator whose ``__init__`` only stores
+parameters; ``fit`` builds a skorch net (``net_``) around a torch module and
+trains it with per-example weights entering the loss as in Algorithm 1 of
+Choi et al. (2020): the mean over the mini-batch of ``w_i * loss_i``.
+"""
+
+import contextlib
+from collections.abc import Mapping
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import ValidSplit, unpack_data
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+# Parameters every estimator of skratio.deep shares (the GAN has no
+# validation split, so no early stopping).
+COMMON_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like"],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "batch_size": [Interval(Integral, 2, None, closed="left")],
+    "normalize_weights": ["boolean"],
+    "device": [StrOptions({"cpu", "cuda", "auto"})],
+    "callbacks": [list, None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+EARLY_STOPPING_CONSTRAINTS = {
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+}
+
+
+def resolve_device(device):
+    """``"cpu"``, ``"cuda"`` or ``"auto"`` -> the torch device to train on."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            'device="cuda" was requested but torch finds no CUDA GPU '
+            f"(torch {torch.__version__}, CUDA build: {torch.version.cuda}). "
+            'Use device="cpu", or device="auto" to take a GPU only when there is one.'
+        )
+    return device
+
+
+@contextlib.contextmanager
+def seeded(random_state, device="cpu"):
+    """Run torch code under a seed drawn from ``random_state``.
+
+    The global torch random state is forked, so the caller's is left as it
+    was; the data loader's shuffling, dropout and any sampling inside are
+    reproducible for a fixed ``random_state``.
+    """
+    seed = int(check_random_state(random_state).randint(_MAX_SEED))
+    devices = [torch.device(device).index or 0] if device == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def mlp(n_inputs, hidden_layer_sizes, n_outputs, *, dropout=0.0, batch_norm=False):
+    """A multi-layer perceptron: (Linear, [BatchNorm], ReLU, [Dropout]) x hidden, Linear."""
+    layers = []
+    for width in hidden_layer_sizes:
+        layers.append(torch.nn.Linear(n_inputs, width))
+        if batch_norm:
+            layers.append(torch.nn.BatchNorm1d(width))
+        layers.append(torch.nn.ReLU())
+        if dropout > 0:
+            layers.append(torch.nn.Dropout(dropout))
+        n_inputs = width
+    layers.append(torch.nn.Linear(n_inputs, n_outputs))
+    return torch.nn.Sequential(*layers)
+
+
+def weighted_mean(loss, weight, normalize):
+    """The weighted mini-batch loss of Algorithm 1.
+
+    ``mean(w_i * loss_i)`` over the batch, or ``sum(w_i * loss_i) / sum(w_i)``
+    when ``normalize`` (self-normalised within the batch); the plain mean when
+    there are no weights.
+    """
+    if weight is None:
+        return loss.mean()
+    weight = weight.to(loss.dtype)
+    if normalize:
+        # A batch of zero-weight rows contributes nothing (not 0/0).
+        return (weight * loss).sum() / weight.sum().clamp_min(torch.finfo(loss.dtype).tiny)
+    return (weight * loss).mean()
+
+
+class Standardize(torch.nn.Module):
+    """An affine bijection to zero mean and unit scale, with its log-Jacobian.
+
+    The moments are fixed at construction (weighted moments of the training
+    rows) and stored as buffers, so they travel with ``state_dict``.
+    """
+
+    def __init__(self, mean, scale):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+
+    def forward(self, x):
+        """Standardised rows and ``log |det d z / d x|`` (the same for every row)."""
+        return (x - self.mean) / self.scale, -torch.log(self.scale).sum()
+
+    def inverse(self, z):
+        return z * self.scale + self.mean
+
+
+def weighted_moments(X, sample_weight):
+    """Weighted mean and standard deviation per feature (1 for constant ones)."""
+    mean = np.average(X, axis=0, weights=sample_weight)
+    std = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=sample_weight))
+    return mean, np.where(std > 1e-8, std, 1.0)
+
+
+class WeightedLossMixin:
+    """skorch net mixin: inputs ``{"X": rows[, "sample_weight": w]}``, weighted loss.
+
+    The module sees only the rows; ``row_loss`` gives the unreduced loss of
+    each row and :func:`weighted_mean` reduces it. ``normalize_weights`` is
+    set by the estimator that builds the net.
+    """
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, Mapping):
+            x = x["X"]
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        weight = X.get("sample_weight") if isinstance(X, Mapping) else None
+        if weight is not None:
+            weight = weight.to(self.device)
+        loss = self.row_loss(y_pred, y_true, X=X, training=training)
+        return weighted_mean(loss, weight, self.normalize_weights)
+
+
+class GenerativeNet(WeightedLossMixin, NeuralNet):
+    """A skorch net whose module's ``forward`` returns the loss of each row.
+
+    The criterion is the identity: the module computes the negative
+    log-likelihood (flows) or the negative ELBO (VAE) itself.
+    """
+
+    def row_loss(self, y_pred, y_true, X=None, training=False):
+        return y_pred
+
+
+class GANNet(WeightedLossMixin, NeuralNet):
+    """A skorch net training a generator and a discriminator with the hinge loss.
+
+    ``optimizer_`` updates the generator, ``discriminator_optimizer_`` the
+    discriminator. The weights multiply the real-data term of the
+    discriminator loss (Choi et al. 2020); the generator loss has no real
+    rows, hence no weights.
+    """
+
+    def initialize_optimizer(self, *args, **kwargs):
+        for name, part in (
+            ("optimizer", self.module_.generator),
+            ("discriminator_optimizer", self.module_.discriminator),
+        ):
+            opt_args, opt_kwargs = self.get_params_for_optimizer(
+                "optimizer", part.named_parameters()
+            )
+            setattr(self, name + "_", self.optimizer(*opt_args, **opt_kwargs))
+        return self
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, _ = unpack_data(batch)
+        real = Xi["X"].to(self.device)
+        weight = Xi.get("sample_weight")
+        if weight is not None:
+            weight = weight.to(self.device)
+        module = self.module_
+        n_rows = real.shape[0]
+
+        self.discriminator_optimizer_.zero_grad()
+        real_score = module(real)
+        fake_score = module.discriminate(module.generate(n_rows).detach())
+        discriminator_loss = weighted_mean(
+            torch.relu(1.0 - real_score), weight, self.normalize_weights
+        ) + torch.relu(1.0 + fake_score).mean()
+        discriminator_loss.backward()
+        self.discriminator_optimizer_.step()
+
+        self.optimizer_.zero_grad()
+        generator_loss = -module.discriminate(module.generate(n_rows)).mean()
+        generator_loss.backward()
+        self.optimizer_.step()
+        self.history.record_batch("generator_loss", generator_loss.item())
+        return {"loss": discriminator_loss.detach(), "y_pred": real_score.detach()}
+
+
+class TorchEstimatorMixin:
+    """Fitting, seeding and input checks shared by the estimators of skratio.deep.
+
+    Subclasses hold the common parameters (``COMMON_CONSTRAINTS``, and those
+    of ``EARLY_STOPPING_CONSTRAINTS`` where a validation loss makes sense).
+    """
+
+    def _validate_rows(self, X, reset):
+        """Finite float rows (numpy or DataFrame) as float32."""
+        X = validate_data(
+            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2
+        )
+        return np.ascontiguousarray(X, dtype=np.float32)
+
+    def _validate_weights(self, sample_weight, X):
+        """Non-negative per-row weights with a positive sum, or None."""
+        if sample_weight is None:
+            return None
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum; got all zeros.")
+        return sample_weight.astype(np.float32)
+
+    def _callbacks(self):
+        callbacks = list(self.callbacks or [])
+        if getattr(self, "early_stopping", False):
+            callbacks.append(
+                EarlyStopping(patience=self.n_iter_no_change, load_best=True)
+            )
+        if self.verbose:
+            callbacks.append(ProgressBar())
+        return callbacks
+
+    def _train_split(self, stratified):
+        if not getattr(self, "early_stopping", False):
+            return None
+        return ValidSplit(
+            self.validation_fraction,
+            stratified=stratified,
+            random_state=check_random_state(self.random_state).randint(_MAX_SEED),
+        )
+
+    def _fit_net(
+        self, net_class, build_module, X, y, sample_weight, stratified=False, **kwargs
+    ):
+        """Train ``net_class`` around the module ``build_module()``; return the net.
+
+        The module is built under the estimator's seed, so its initial
+        parameters are reproducible too.
+        """
+        device = resolve_device(self.device)
+        inputs = {"X": X}
+        if sample_weight is not None:
+            inputs["sample_weight"] = sample_weight
+        with seeded(self.random_state, device):
+            net = net_class(
+                module=build_module(),
+                optimizer=torch.optim.Adam,
+                lr=self.lr,
+                max_epochs=self.max_epochs,
+                # drop_last: a last batch of one row would break batch norm and
+                # give one row the weight of a whole batch.
+                batch_size=min(self.batch_size, X.shape[0]),
+                iterator_train__shuffle=True,
+                iterator_train__drop_last=True,
+                train_split=self._train_split(stratified),
+                callbacks=self._callbacks(),
+                device=device,
+                verbose=int(self.verbose),
+                **kwargs,
+            )
+            net.normalize_weights = self.normalize_weights
+            net.fit(inputs, y)
+        return net
+
+    def _to_tensor(self, X):
+        return torch.as_tensor(X, device=self.net_.device)
+
+
+class GenerativeMixin(TorchEstimatorMixin):
+    """``fit``, ``sample`` and batching shared by the generative models.
+
+    A subclass sets ``_net_class`` and ``_build_module(n_features, mean,
+    scale)``, which returns a torch module with ``sample(n)`` (rows in the
+    input space) and whose ``forward`` the net trains on; ``mean`` and
+    ``scale`` are the weighted moments of the training rows, for a
+    standardising first layer.
+    """
+
+    _net_class = GenerativeNet
+
+    def _check_rows(self, X):
+        """Model-specific checks of the training rows (none by default)."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Train the model, each row's loss weighted by ``sample_weight``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (numpy or DataFrame), cast to float32.
+        y : None
+            Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: the mini-batch loss is the mean of
+            ``w_i * loss_i`` (self-normalised when ``normalize_weights``).
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        X = self._validate_rows(X, reset=True)
+        sample_weight = self._validate_weights(sample_weight, X)
+        self._check_rows(X)
+        mean, scale = weighted_moments(X, sample_weight)
+        self.net_ = self._fit_net(
+            self._net_class,
+            lambda: self._build_module(X.shape[1], mean, scale),
+            X,
+            None,
+            sample_weight,
+            **self._net_kwargs(),
+        )
+        return self
+
+    def _net_kwargs(self):
+        # The module's forward returns the loss of each row (see GenerativeNet).
+        return {"criterion": torch.nn.Identity}
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw rows from the fitted model.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (torch's global random state is left untouched).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            The drawn rows, float64.
+        """
+        check_is_fitted(self)
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 1
+        ):
+            raise ValueError(
+                f"n_samples must be a positive integer; got {n_samples!r}."
+            )
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad(), seeded(random_state, self.net_.device):
+            drawn = module.sample(int(n_samples))
+        return drawn.cpu().numpy().astype(np.float64)
+
+    def _map_rows(self, fn, X, rows_per_batch=4096):
+        """``fn`` (torch rows -> per-row tensor) over ``X`` in batches, as float64."""
+        module = self.net_.module_
+        module.eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, X.shape[0], rows_per_batch):
+                out.append(fn(self._to_tensor(X[start : start + rows_per_batch])).cpu())
+        return torch.cat(out).numpy().astype(np.float64)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` over the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        score : float
+            Mean log-likelihood (or its lower bound, for the VAE).
+        """
+        return float(np.mean(self.score_samples(X)))

@@ -1,0 +1,153 @@
+"""A generative adversarial network with the hinge loss and weighted real rows."""
+
+from numbers import Integral
+
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
+
+from ._base import COMMON_CONSTRAINTS, GANNet, GenerativeMixin, Standardize, mlp
+
+
+class _GANModule(torch.nn.Module):
+    """Generator and discriminator on standardised rows.
+
+    ``forward`` scores rows in the input space with the discriminator;
+    ``generate`` and ``discriminate`` work in the standardised space.
+    """
+
+    def __init__(self, n_features, latent_dim, hidden_layer_sizes, standardize):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.standardize = standardize
+        self.generator = mlp(latent_dim, hidden_layer_sizes, n_features)
+        self.discriminator = mlp(n_features, hidden_layer_sizes, 1)
+
+    def generate(self, n_samples):
+        device = self.standardize.mean.device
+        return self.generator(torch.randn(n_samples, self.latent_dim, device=device))
+
+    def discriminate(self, z_x):
+        return self.discriminator(z_x).squeeze(-1)
+
+    def forward(self, x):
+        return self.discriminate(self.standardize(x)[0])
+
+    def sample(self, n_samples):
+        return self.standardize.inverse(self.generate(n_samples))
+
+
+class GAN(GenerativeMixin, BaseEstimator):
+    """A generative adversarial network whose real rows carry sample weights.
+
+    A multi-layer perceptron generator (Gaussian latent code to rows) and
+    discriminator, trained in turn on every mini-batch with the hinge loss:
+    the discriminator minimises
+    ``mean_i w_i * relu(1 - D(x_i)) + mean_j relu(1 + D(G(z_j)))`` and the
+    generator ``-mean_j D(G(z_j))``. The weights multiply the real-data term
+    only, as in Choi et al. (2020), so that the generator is pushed toward the
+    weighted data distribution. Rows are standardised (weighted moments)
+    before the networks see them. A GAN has no likelihood: there is no
+    ``score_samples``, and no validation loss to stop early on.
+
+    Parameters
+    ----------
+    latent_dim : int, default=2
+        Dimension of the generator's Gaussian input.
+    hidden_layer_sizes : array-like of int, default=(64, 64)
+        Hidden widths of the generator and of the discriminator.
+    max_epochs : int, default=200
+        Passes over the training rows.
+    lr : float, default=1e-3
+        Learning rate of both Adam optimisers (``betas=(0.5, 0.999)``).
+    batch_size : int, default=128
+        Real rows (and generated rows) per mini-batch (at most the number of
+        rows); the last incomplete batch of each epoch is dropped.
+    normalize_weights : bool, default=False
+        Self-normalise the weights of the real rows within each mini-batch.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train and sample; ``"auto"`` takes a CUDA GPU when torch
+        finds one. ``"cuda"`` without a GPU raises a ``ValueError`` at fit.
+    callbacks : list of skorch callbacks or None, default=None
+        Passed to the skorch net.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial parameters, the shuffling and the latent draws of
+        training; torch's global random state is left untouched.
+    verbose : int, default=0
+        ``> 0`` shows a progress bar per epoch and skorch's epoch table (the
+        discriminator's loss as ``train_loss``).
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` holds ``generator`` and
+        ``discriminator``; ``net_.history_`` records both losses.
+        ``net_.save_params(f_params=..., use_safetensors=True)`` saves the
+        parameters.
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :meth:`fit`, when ``X`` has string
+        column names.
+
+    See Also
+    --------
+    Flow, VAE : Generative models with (bounds on) likelihoods.
+
+    References
+    ----------
+    Lim and Ye (2017), "Geometric GAN" (the hinge loss); Choi et al. (2020),
+    "Fair generative modeling via weak supervision".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skratio.deep import GAN
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> gan = GAN(hidden_layer_sizes=(16,), max_epochs=3, random_state=0).fit(X)
+    >>> gan.sample(5, random_state=0).shape
+    (5, 2)
+    """
+
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+    }
+    _net_class = GANNet
+
+    def __init__(
+        self,
+        latent_dim=2,
+        *,
+        hidden_layer_sizes=(64, 64),
+        max_epochs=200,
+        lr=1e-3,
+        batch_size=128,
+        normalize_weights=False,
+        device="cpu",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.latent_dim = latent_dim
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.normalize_weights = normalize_weights
+        self.device = device
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _build_module(self, n_features, mean, scale):
+        return _GANModule(
+            n_features,
+            self.latent_dim,
+            tuple(self.hidden_layer_sizes),
+            Standardize(mean, scale),
+        )
+
+    def _net_kwargs(self):
+        # The hinge losses are computed in GANNet.train_step, not by a criterion.
+        return {"criterion": torch.nn.Identity, "optimizer__betas": (0.5, 0.999)}
