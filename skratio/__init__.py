@@ -8,6 +8,7 @@ generative model's samples).
 from ._calibration import CalibratedRatio
 from ._domains import stack_domains
 from ._ratio import DensityRatioEstimator
+from ._reweight import ReweightedEstimator
 from ._sir import SIRResampler
 from ._trainer import WeightedGenerativeTrainer
 from .exceptions import WeightCollapseWarning
@@ -17,6 +18,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CalibratedRatio",
     "DensityRatioEstimator",
+    "ReweightedEstimator",
     "SIRResampler",
     "WeightCollapseWarning",
     "WeightedGenerativeTrainer",
