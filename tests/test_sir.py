@@ -100,6 +100,14 @@ class CategoryRatio(BaseEstimator):
         return np.asarray(self.weights, dtype=float)[np.asarray(X)[:, 0].astype(int)]
 
 
+class CategoryLogRatio(CategoryRatio):
+    """``CategoryRatio`` that also gives log-weights, which SIR then prefers."""
+
+    def predict_log_weight(self, X):
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_weight(X))
+
+
 class BrokenRatio(CategoryRatio):
     """Returns whatever weights it was given, whatever ``X``."""
 
@@ -269,6 +277,46 @@ def test_fit_resample_blocks_are_uniform_subsets_of_the_pool():
     ]
     expected = pool_sir_distribution(4, counts, CATEGORY_WEIGHTS)
     assert chi_square_pvalue(kept, expected) > ALPHA
+
+
+def test_two_pass_shuffle_blocks_are_uniform_subsets_of_the_pool():
+    # chunk_size=5 splits the pool of 12 sorted rows into 3 buckets of random
+    # sizes; the 3 blocks of 4 are consecutive in the concatenated buckets,
+    # so the last one straddles buckets. Each block, whichever, is a
+    # uniformly random 4-subset of the pool: each output row follows the
+    # exact SIR distribution of one block. Runs with different seeds are
+    # independent draws, so the first rows of 1000 runs (and the last rows)
+    # make a sample of it; each of the two tests is at level ALPHA.
+    counts = np.array([6, 4, 2])
+    pool = np.repeat(np.arange(3), counts).reshape(-1, 1)
+    weights = CATEGORY_WEIGHTS[pool.ravel()]
+    kept = np.array(
+        [
+            SIRResampler(k=4, chunk_size=5, random_state=seed)
+            .fit_resample(pool, sample_weight=weights)
+            .ravel()
+            for seed in range(1000)
+        ]
+    )
+    expected = pool_sir_distribution(4, counts, CATEGORY_WEIGHTS)
+    assert chi_square_pvalue(kept[:, 0], expected) > ALPHA
+    assert chi_square_pvalue(kept[:, 2], expected) > ALPHA
+
+
+@pytest.mark.parametrize("ratio_class", [CategoryRatio, CategoryLogRatio])
+@pytest.mark.parametrize("k", [20, 300])
+def test_widely_spread_weights_follow_the_exact_sir_distribution(ratio_class, k):
+    # Weights spread over three orders of magnitude: the rejection rounds
+    # (which keep a proposal with probability w / max(w) of its block) leave
+    # many blocks to inverse transform sampling, so both exact samplers and
+    # both weight scales (linear, log) meet. k=300 gives chunks of fewer
+    # blocks than the row loop needs (the cumsum path). The generator's
+    # draws come sorted, so any grouping of consecutive candidates would
+    # show.
+    weights = np.array([0.05, 1.0, 50.0])
+    sir = SIRResampler(ratio_class(weights), k=k, chunk_size=6000, random_state=k)
+    X_sir = sir.sample(CategoricalGenerator(SOURCE_P, sort=True), 4000)
+    assert chi_square_pvalue(X_sir, iid_sir_distribution(k, SOURCE_P, weights)) > ALPHA
 
 
 @pytest.mark.parametrize("k", [1, 3])
