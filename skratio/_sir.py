@@ -17,8 +17,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._weights import warn_if_weights_collapse
+from ._dask import base_seed, is_dask_collection, partition_seed, predict_lazily
 from ._validation import check_weights
+from ._weights import warn_if_weights_collapse
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -170,6 +171,8 @@ def _resample_pool(values, n_samples, k, chunk_size, rng, *, log):
     they are the next positions of the permutation), cuts it into blocks and
     stops once ``n_samples`` blocks are chosen.
     """
+    if n_samples == 0:
+        return np.empty(0, dtype=np.intp), 0
     n_pool = len(values)
     chunk_starts = np.arange(0, n_pool, chunk_size)
     chunk_sizes = np.minimum(chunk_size, n_pool - chunk_starts)
@@ -214,6 +217,62 @@ def _resample_pool(values, n_samples, k, chunk_size, rng, *, log):
         carry_positions = bucket_positions[used:]
         carry_values = bucket_values[used:]
     return chosen, n_all_zero
+
+
+def _generator(random_state):
+    """The numpy Generator of a resampler seeded by ``random_state``."""
+    seed = check_random_state(random_state).randint(_MAX_SEED)
+    # SFC64: a statistically strong generator that draws uniforms and
+    # shuffles about 1.5x faster than numpy's default PCG64.
+    return np.random.Generator(np.random.SFC64(seed))
+
+
+def _check_chunk_weights(values, log):
+    """Errors for weights a chunk of a dask collection brought."""
+    if not (values < np.inf).all():
+        problem = "NaN" if np.isnan(values).any() else "infinite"
+        raise ValueError(f"The weights of a chunk include {problem} values.")
+    if not log and (values < 0).any():
+        raise ValueError("The weights of a chunk include negative values.")
+
+
+def _chunk_sir_positions(values, k, chunk_size, seed, log, block_info=None):
+    """Positions in a chunk of its blockwise SIR draws (one per ``k`` rows).
+
+    Chunk number ``i`` is resampled as :meth:`SIRResampler.fit_resample`
+    resamples it in memory with ``random_state=partition_seed(seed, i)``.
+    """
+    _check_chunk_weights(values, log)
+    number = block_info[0]["chunk-location"][0]
+    n_samples = len(values) // k
+    positions, n_all_zero = _resample_pool(
+        values, n_samples, k, chunk_size,
+        _generator(partition_seed(seed, number)), log=log,
+    )
+    _warn_all_zero_blocks(n_all_zero, n_samples, k)
+    return positions
+
+
+def _global_positions(positions, starts, block_info=None):
+    return positions + starts[block_info[0]["chunk-location"][0]]
+
+
+def _take_rows(X, positions):
+    return X[positions.ravel()]
+
+
+def _resample_partition(
+    partition, method, log, k, chunk_size, seed, partition_info=None
+):
+    values = np.asarray(method(partition), dtype=np.float64)
+    _check_chunk_weights(values, log)
+    n_samples = len(values) // k
+    positions, n_all_zero = _resample_pool(
+        values, n_samples, k, chunk_size,
+        _generator(partition_seed(seed, partition_info["number"])), log=log,
+    )
+    _warn_all_zero_blocks(n_all_zero, n_samples, k)
+    return partition.iloc[positions]
 
 
 def _warn_all_zero_blocks(n_all_zero, n_blocks, k):
@@ -462,10 +521,7 @@ class SIRResampler(BaseEstimator):
         return self.ratio_estimator
 
     def _rng(self):
-        seed = check_random_state(self.random_state).randint(_MAX_SEED)
-        # SFC64: a statistically strong generator that draws uniforms and
-        # shuffles about 1.5x faster than numpy's default PCG64.
-        return np.random.Generator(np.random.SFC64(seed))
+        return _generator(self.random_state)
 
     def _rows_per_chunk(self):
         return max(1, self.chunk_size // self.k)
@@ -508,6 +564,8 @@ class SIRResampler(BaseEstimator):
             ``y[sample_indices_]``; returned only when ``y`` is given.
         """
         self._validate_params()
+        if is_dask_collection(X):
+            return self._fit_resample_dask(X, y, sample_weight)
         X_checked = validate_data(
             self,
             X,
@@ -561,6 +619,100 @@ class SIRResampler(BaseEstimator):
         if y is None:
             return X_res
         return X_res, _safe_indexing(y, indices)
+
+    def _fit_resample_dask(self, X, y, sample_weight):
+        """Blockwise SIR of a dask collection, lazily; see :meth:`fit_resample`."""
+        import dask.array as da
+
+        if self.k is None or self.n_samples is not None:
+            raise ValueError(
+                "On a dask collection, SIRResampler resamples each chunk on its "
+                "own (blockwise SIR): it needs an integer k and n_samples=None "
+                "(each chunk of n rows gives n // k rows). To draw n rows by "
+                "weight from the whole collection, use "
+                "skratio.dask.sample_without_replacement."
+            )
+        k, seed = self.k, base_seed(self.random_state)
+        chunk_size = max(self.chunk_size, k)
+        if not isinstance(X, da.Array):
+            if y is not None or sample_weight is not None:
+                raise TypeError(
+                    "For a dask DataFrame, SIRResampler takes the weights from "
+                    "ratio_estimator and carries no separate y or sample_weight: "
+                    "keep such values as columns of X."
+                )
+            method = self._dask_weight_method()
+            self.n_features_in_ = len(X.columns)
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+            # Row positions would need every partition's length, i.e. a pass
+            # over the data; the resampled rows keep their index labels.
+            if hasattr(self, "sample_indices_"):
+                del self.sample_indices_
+            return X.map_partitions(
+                _resample_partition,
+                method,
+                method.__name__ == "predict_log_weight",
+                k,
+                chunk_size,
+                seed,
+                meta=X._meta,
+            )
+        if X.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D dask array of shape (n_samples, n_features); got "
+                f"{X.ndim} dimensions."
+            )
+        if X.numblocks[1] != 1:
+            X = X.rechunk({1: -1})
+        self.n_features_in_ = X.shape[1]
+        if sample_weight is None:
+            method = self._dask_weight_method()
+            values = predict_lazily(method, X)
+            log = method.__name__ == "predict_log_weight"
+        else:
+            values, log = da.asarray(sample_weight).rechunk((X.chunks[0],)), False
+        positions = values.map_blocks(
+            _chunk_sir_positions,
+            k,
+            chunk_size,
+            seed,
+            log,
+            chunks=(tuple(n // k for n in X.chunks[0]),),
+            dtype=np.intp,
+            meta=np.empty(0, dtype=np.intp),
+        )
+        starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]])
+        self.sample_indices_ = positions.map_blocks(
+            _global_positions, starts, dtype=np.intp
+        )
+        X_res = da.map_blocks(
+            _take_rows,
+            X,
+            positions[:, None],
+            chunks=(positions.chunks[0], X.chunks[1]),
+            dtype=X.dtype,
+            meta=X._meta,
+        )
+        if y is None:
+            return X_res
+        y = da.asarray(y).rechunk((X.chunks[0],) + y.shape[1:])
+        if y.ndim == 1:
+            y_res = da.map_blocks(_take_rows, y, positions, dtype=y.dtype)
+        else:
+            y_res = da.map_blocks(
+                _take_rows,
+                y.rechunk({1: -1}),
+                positions[:, None],
+                chunks=(positions.chunks[0], (y.shape[1],)),
+                dtype=y.dtype,
+            )
+        return X_res, y_res
+
+    def _dask_weight_method(self):
+        estimator = self._check_ratio_estimator("for the dask collection")
+        if hasattr(estimator, "predict_log_weight"):
+            return estimator.predict_log_weight
+        return estimator.predict_weight
 
     def sample(self, generator, n_samples):
         """Draw ``n_samples * k`` candidates from a generator and resample them.

@@ -1,0 +1,324 @@
+"""Density ratios on data beyond one machine's memory, with dask.
+
+Needs the ``dask`` extra (``pip install "skratio[dask]"``: dask's array and
+DataFrame collections and ``distributed``). What works on dask collections:
+
+- ``predict_weight`` and ``predict_log_weight`` of a fitted
+  :class:`~skratio.DensityRatioEstimator` or :class:`~skratio.CalibratedRatio`
+  return a lazy dask array (or dask Series for a dask DataFrame), computed
+  chunk by chunk where the data lives.
+- :meth:`skratio.SIRResampler.fit_resample` resamples each chunk on its own
+  (blockwise SIR), lazily.
+- :func:`sample_without_replacement` draws ``n`` rows of the whole
+  collection by weight, without replacement (Efraimidis-Spirakis keys,
+  partition-wise top-``n`` then a tree of merges).
+- :func:`stratified_subsample` draws a uniform subsample of each domain to
+  fit the ratio estimator on in memory: fitting needs far fewer rows than
+  weighing, and any classifier works. (Incremental learning over all rows
+  through dask-ml's ``Incremental`` is not offered: it limits the classifier
+  to those with ``partial_fit``, and dask-ml does not follow the current
+  scikit-learn.)
+- Cross-fitting (``fit_predict_weight`` with ``n_jobs``) runs its folds on a
+  dask cluster under ``joblib.parallel_backend("dask")``.
+
+Every function here also accepts in-memory arrays, with the same result for
+the same ``random_state``.
+"""
+
+import numpy as np
+from sklearn.utils import _safe_indexing, check_array
+
+from ._dask import (
+    base_seed,
+    gumbel_keys,
+    is_dask_collection,
+    partition_seed,
+    predict_lazily,
+    row_uniforms,
+)
+from ._validation import check_weights
+
+__all__ = ["sample_without_replacement", "stratified_subsample"]
+
+_KEY = "_skratio_key"
+
+
+def _log_weight(values, log):
+    """Log-weights from weights (checked) or log-weights (checked)."""
+    values = np.asarray(values, dtype=np.float64)
+    if not (values < np.inf).all():
+        problem = "NaN" if np.isnan(values).any() else "infinite"
+        raise ValueError(f"The weights include {problem} values.")
+    if log:
+        return values
+    if (values < 0).any():
+        raise ValueError("The weights must be non-negative.")
+    with np.errstate(divide="ignore"):
+        return np.log(values)
+
+
+def _keys_of_chunk(values, seed, log, block_info=None):
+    start = block_info[0]["array-location"][0][0]
+    return gumbel_keys(_log_weight(values, log), seed, start)
+
+
+def _keys_of_partition(partition, method, log, seed, partition_info=None):
+    import pandas as pd
+
+    log_weight = _log_weight(method(partition), log)
+    seed = partition_seed(seed, partition_info["number"])
+    return pd.Series(gumbel_keys(log_weight, seed, 0), index=partition.index)
+
+
+def _check_enough_positive(keys):
+    if len(keys) and not (keys > -np.inf).all():
+        raise ValueError(
+            "Fewer rows of positive weight than n_samples: a sample without "
+            "replacement cannot hold them all."
+        )
+
+
+def _checked_positions(positions, keys):
+    _check_enough_positive(keys)
+    return positions
+
+
+def _checked_rows(rows):
+    _check_enough_positive(rows[_KEY].to_numpy())
+    return rows.drop(columns=_KEY)
+
+
+def _weight_method(ratio_estimator):
+    if hasattr(ratio_estimator, "predict_log_weight"):
+        return ratio_estimator.predict_log_weight, True
+    return ratio_estimator.predict_weight, False
+
+
+def _check_n_samples(n_samples, n_rows):
+    if not (isinstance(n_samples, (int, np.integer)) and n_samples >= 1):
+        raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+    if n_rows is not None and n_samples > n_rows:
+        raise ValueError(
+            f"Cannot draw {n_samples} rows without replacement from {n_rows} rows."
+        )
+
+
+def sample_without_replacement(
+    X, n_samples, ratio_estimator=None, *, sample_weight=None, random_state=None
+):
+    """Draw ``n_samples`` distinct rows by weight, exactly, from any collection.
+
+    Successive sampling without replacement: each next row is drawn with
+    probability proportional to its weight among the rows not drawn yet.
+    Exact by the Efraimidis-Spirakis construction: row ``i`` gets the key
+    ``log w_i + G_i`` with ``G_i`` independent standard Gumbel, and the
+    ``n_samples`` largest keys, in decreasing order, are such a draw. On a
+    dask collection each chunk keeps its ``n_samples`` largest keys and a tree
+    of merges keeps the overall largest, so no worker holds more than a chunk
+    and ``n_samples`` candidates. Unlike SIR it never repeats a row and needs
+    no block size ``k``; like it, rows of large weight are favoured.
+
+    Parameters
+    ----------
+    X : dask array or dask DataFrame, or array-like of shape (n_rows, n_features)
+        The rows to draw from, e.g. embeddings of a large corpus.
+    n_samples : int >= 1
+        Rows to draw; at most the number of rows of positive weight.
+    ratio_estimator : fitted estimator with ``predict_weight``, default=None
+        Gives the weights (its ``predict_log_weight`` when it has one), chunk
+        by chunk. Needed unless ``sample_weight`` is given.
+    sample_weight : dask array or array-like of shape (n_rows,), default=None
+        Non-negative, finite weights of the rows (not for a dask DataFrame:
+        there, weights come from ``ratio_estimator``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the keys. For arrays, row ``i``'s key depends only on the seed
+        and ``i``, so dask arrays of any chunking and in-memory arrays give
+        the same rows. A dask DataFrame's partitions are seeded by their
+        number (their lengths are unknown without a pass over the data): the
+        same result for the same partitioning.
+
+    Returns
+    -------
+    X_sample : dask array, dask DataFrame or in-memory rows
+        The drawn rows in the order drawn, lazy for a dask collection
+        (computing it raises ``ValueError`` when fewer than ``n_samples``
+        rows have a positive weight); a DataFrame keeps its index.
+
+    See Also
+    --------
+    skratio.SIRResampler : Sampling-importance-resampling, with replacement
+        across blocks and blockwise on dask collections.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skratio.dask import sample_without_replacement
+    >>> X = np.arange(10).reshape(-1, 1)
+    >>> weights = np.r_[np.zeros(5), np.ones(5)]
+    >>> drawn = sample_without_replacement(
+    ...     X, 3, sample_weight=weights, random_state=0
+    ... )
+    >>> drawn.shape, bool((drawn >= 5).all())
+    ((3, 1), True)
+    """
+    if ratio_estimator is None and sample_weight is None:
+        raise ValueError(
+            "sample_without_replacement needs weights: pass a fitted "
+            "ratio_estimator or sample_weight."
+        )
+    seed = base_seed(random_state)
+    if is_dask_collection(X):
+        return _sample_dask(X, n_samples, ratio_estimator, sample_weight, seed)
+    X_checked = check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False)
+    _check_n_samples(n_samples, X_checked.shape[0])
+    if sample_weight is None:
+        method, log = _weight_method(ratio_estimator)
+        values = method(X)
+    else:
+        values, log = check_weights(sample_weight, "sample_weight"), False
+    if np.shape(values) != (X_checked.shape[0],):
+        raise ValueError(
+            f"Expected one weight per row, shape ({X_checked.shape[0]},); got "
+            f"shape {np.shape(values)}."
+        )
+    keys = gumbel_keys(_log_weight(values, log), seed, 0)
+    top = np.argpartition(keys, len(keys) - n_samples)[len(keys) - n_samples :]
+    top = top[np.argsort(keys[top])[::-1]]
+    _check_enough_positive(keys[top])
+    return _safe_indexing(X, top)
+
+
+def _sample_dask(X, n_samples, ratio_estimator, sample_weight, seed):
+    import dask.array as da
+
+    if not isinstance(X, da.Array):
+        if sample_weight is not None:
+            raise TypeError(
+                "For a dask DataFrame the weights come from ratio_estimator; "
+                "sample_weight is for arrays."
+            )
+        _check_n_samples(n_samples, None)
+        method, log = _weight_method(ratio_estimator)
+        import pandas as pd
+
+        keys = X.map_partitions(
+            _keys_of_partition, method, log, seed, meta=pd.Series(dtype=np.float64)
+        )
+        rows = X.assign(**{_KEY: keys}).nlargest(n_samples, _KEY)
+        return rows.map_partitions(_checked_rows, meta=X._meta)
+    _check_n_samples(n_samples, X.shape[0])
+    if sample_weight is None:
+        method, log = _weight_method(ratio_estimator)
+        values = predict_lazily(method, X)
+    else:
+        values, log = da.asarray(sample_weight).rechunk((X.chunks[0],)), False
+    keys = values.map_blocks(_keys_of_chunk, seed, log, dtype=np.float64)
+    positions = da.argtopk(keys, n_samples)
+    positions = da.map_blocks(_checked_positions, positions, keys[positions])
+    return X[positions]
+
+
+def _stratum_positions(y, label, n_rows, uniforms):
+    positions = np.flatnonzero(y == label)
+    if len(positions) < n_rows:
+        raise ValueError(
+            f"Domain {label!r} has {len(positions)} rows; cannot draw {n_rows}."
+        )
+    keys = uniforms[positions]
+    return positions[np.argpartition(keys, len(keys) - n_rows)[len(keys) - n_rows :]]
+
+
+def stratified_subsample(X, y, n_per_domain, *, random_state=None):
+    """A uniform random subsample of each domain, in memory, to fit on.
+
+    For data larger than memory: fit the ratio estimator on a subsample
+    drawn here, then weigh every row lazily with ``predict_weight`` on the
+    dask collection. Each domain's rows are a uniformly random subset of that
+    domain (without replacement) of the requested size, exactly: row ``i``
+    gets a uniform key that depends only on ``random_state`` and ``i``, and
+    each domain keeps its rows of largest key. Keep the domains' proportions
+    in mind: the ratio estimator corrects for the prior ratio of the rows it
+    is fitted on, so the weights are right whatever sizes are drawn.
+
+    Parameters
+    ----------
+    X : dask array or array-like of shape (n_rows, n_features)
+    y : dask array or array-like of shape (n_rows,)
+        Domain labels (0 = source, 1 = target).
+    n_per_domain : int or dict
+        Rows to draw from each domain: one number for all, or a dict
+        ``{label: n_rows}`` (domains not in it are left out).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the keys; the same seed gives the same rows for any chunking
+        and for in-memory input.
+
+    Returns
+    -------
+    X_sub : ndarray of shape (n_drawn, n_features)
+    y_sub : ndarray of shape (n_drawn,)
+        In memory, rows in their original order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skratio.dask import stratified_subsample
+    >>> X = np.arange(20).reshape(-1, 1)
+    >>> y = np.r_[np.zeros(15, dtype=int), np.ones(5, dtype=int)]
+    >>> X_sub, y_sub = stratified_subsample(X, y, 3, random_state=0)
+    >>> np.bincount(y_sub).tolist()
+    [3, 3]
+    """
+    seed = base_seed(random_state)
+    if is_dask_collection(X) or is_dask_collection(y):
+        import dask
+        import dask.array as da
+
+        if not (isinstance(X, da.Array) and isinstance(y, da.Array)):
+            raise TypeError(
+                "stratified_subsample takes dask arrays; convert a dask DataFrame "
+                "with to_dask_array(lengths=True)."
+            )
+        y = y.rechunk((X.chunks[0],))
+        if isinstance(n_per_domain, dict):
+            counts = n_per_domain
+        else:
+            counts = dict.fromkeys(da.unique(y).compute().tolist(), n_per_domain)
+        uniforms = y.map_blocks(_uniforms_of_chunk, seed, dtype=np.float64)
+        positions = []
+        for label, n_rows in counts.items():
+            keys = da.where(y == label, uniforms, -1.0)
+            top = da.argtopk(keys, n_rows)
+            positions.append(
+                da.map_blocks(_checked_stratum, top, keys[top], label, n_rows)
+            )
+        (positions,) = dask.compute(da.concatenate(positions))
+        positions.sort()
+        return dask.compute(X[positions], y[positions])
+    X = check_array(X, dtype=None, ensure_all_finite=False)
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},); got {y.shape}.")
+    if isinstance(n_per_domain, dict):
+        counts = n_per_domain
+    else:
+        counts = dict.fromkeys(np.unique(y).tolist(), n_per_domain)
+    uniforms = row_uniforms(seed, 0, len(y))
+    positions = np.sort(
+        np.concatenate(
+            [
+                _stratum_positions(y, label, n_rows, uniforms)
+                for label, n_rows in counts.items()
+            ]
+        )
+    )
+    return X[positions], y[positions]
+
+
+def _uniforms_of_chunk(y, seed, block_info=None):
+    return row_uniforms(seed, block_info[0]["array-location"][0][0], len(y))
+
+
+def _checked_stratum(positions, keys, label, n_rows):
+    if len(keys) and (keys < 0).any():
+        raise ValueError(f"Domain {label!r} has fewer than {n_rows} rows.")
+    return positions
