@@ -15,6 +15,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit, unpack_data
+from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -130,6 +131,24 @@ def weighted_moments(X, sample_weight):
     mean = np.average(X, axis=0, weights=sample_weight)
     std = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=sample_weight))
     return mean, np.where(std > 1e-8, std, 1.0)
+
+
+class BatchLoader(torch.utils.data.DataLoader):
+    """A data loader that fetches each mini-batch with one indexing call.
+
+    skorch's default loader reads rows one by one and stacks them; indexing the
+    dataset with the batch's positions (skorch datasets accept them) costs
+    one call per batch, whatever the number of inputs (rows, weights).
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, **kwargs):
+        order = (RandomSampler if shuffle else SequentialSampler)(dataset)
+        super().__init__(
+            dataset,
+            sampler=BatchSampler(order, batch_size, drop_last),
+            batch_size=None,
+            **kwargs,
+        )
 
 
 class WeightedLossMixin:
@@ -276,6 +295,8 @@ class TorchEstimatorMixin:
                 # drop_last: a last batch of one row would break batch norm and
                 # give one row the weight of a whole batch.
                 batch_size=min(self.batch_size, X.shape[0]),
+                iterator_train=BatchLoader,
+                iterator_valid=BatchLoader,
                 iterator_train__shuffle=True,
                 iterator_train__drop_last=True,
                 train_split=self._train_split(stratified),
@@ -383,6 +404,10 @@ class GenerativeMixin(TorchEstimatorMixin):
             for start in range(0, X.shape[0], rows_per_batch):
                 out.append(fn(self._to_tensor(X[start : start + rows_per_batch])).cpu())
         return torch.cat(out).numpy().astype(np.float64)
+
+
+class LikelihoodMixin:
+    """``score`` of the generative models that have ``score_samples``."""
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` over the rows of ``X``.

@@ -175,15 +175,23 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
         self : MLPDomainClassifier
             The fitted classifier.
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2
+        )
         X = np.ascontiguousarray(X, dtype=np.float32)
         check_classification_targets(y)
-        if type_of_target(y) != "binary":
+        y_type = type_of_target(y, input_name="y")
+        if y_type != "binary":
             raise ValueError(
-                f"{type(self).__name__} is a binary classifier; y has "
-                f"{np.unique(y).size} classes."
+                "Only binary classification is supported. The type of the target "
+                f"is {y_type}."
             )
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if self.classes_.size != 2:
+            raise ValueError(
+                f"{type(self).__name__} needs rows of 2 classes; got 1 class "
+                f"({self.classes_[0]!r})."
+            )
         sample_weight = self._validate_weights(sample_weight, X)
         self.net_ = self._fit_net(
             _WeightedBinaryNet,
@@ -251,6 +259,7 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
+        check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
     def __sklearn_tags__(self):

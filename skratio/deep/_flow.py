@@ -12,6 +12,7 @@ from ._base import (
     COMMON_CONSTRAINTS,
     EARLY_STOPPING_CONSTRAINTS,
     GenerativeMixin,
+    LikelihoodMixin,
     Standardize,
 )
 
@@ -41,7 +42,7 @@ class _FlowModule(torch.nn.Module):
         return self.standardize.inverse(self.flow().sample((n_samples,)))
 
 
-class Flow(GenerativeMixin, DensityMixin, BaseEstimator):
+class Flow(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
     """A normalizing flow with exact likelihoods, trained with sample weights.
 
     The transforms come from :mod:`zuko.flows` (affine coupling as in RealNVP,

@@ -14,6 +14,7 @@ from ._base import (
     COMMON_CONSTRAINTS,
     EARLY_STOPPING_CONSTRAINTS,
     GenerativeMixin,
+    LikelihoodMixin,
     Standardize,
     mlp,
     seeded,
@@ -116,7 +117,7 @@ class _VAEModule(torch.nn.Module):
         return drawn if self.standardize is None else self.standardize.inverse(drawn)
 
 
-class VAE(GenerativeMixin, DensityMixin, BaseEstimator):
+class VAE(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
     """A variational autoencoder trained with a weighted ELBO.
 
     Gaussian encoder ``q(z | x)``, a Gaussian (learned per-feature scale) or
