@@ -77,9 +77,10 @@ def predict_lazily(method, X):
             chunks=(X.chunks[0],),
             meta=np.empty(0, dtype=np.float64),
         )
+    import dask.dataframe as dd
     import pandas as pd
 
-    if not hasattr(X, "map_partitions") or not hasattr(X, "columns"):
+    if not isinstance(X, dd.DataFrame):
         raise TypeError(
             "Expected a dask array or a dask DataFrame; got "
             f"{type(X).__module__}.{type(X).__name__}."

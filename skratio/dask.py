@@ -220,12 +220,28 @@ def _sample_dask(X, n_samples, ratio_estimator, sample_weight, seed):
 
 def _stratum_positions(y, label, n_rows, uniforms):
     positions = np.flatnonzero(y == label)
-    if len(positions) < n_rows:
-        raise ValueError(
-            f"Domain {label!r} has {len(positions)} rows; cannot draw {n_rows}."
-        )
     keys = uniforms[positions]
     return positions[np.argpartition(keys, len(keys) - n_rows)[len(keys) - n_rows :]]
+
+
+def _domain_counts(n_per_domain, sizes):
+    """``{label: rows to draw}``, checked against the domains' ``sizes``."""
+    if isinstance(n_per_domain, dict):
+        counts = n_per_domain
+    else:
+        counts = dict.fromkeys(sizes, n_per_domain)
+    for label, n_rows in counts.items():
+        if not (isinstance(n_rows, (int, np.integer)) and n_rows >= 1):
+            raise ValueError(
+                f"Rows to draw must be positive integers; got {n_rows!r} for "
+                f"domain {label!r}."
+            )
+        if n_rows > sizes.get(label, 0):
+            raise ValueError(
+                f"Domain {label!r} has {sizes.get(label, 0)} rows; cannot draw "
+                f"{n_rows} without replacement."
+            )
+    return counts
 
 
 def stratified_subsample(X, y, n_per_domain, *, random_state=None):
@@ -279,18 +295,13 @@ def stratified_subsample(X, y, n_per_domain, *, random_state=None):
                 "with to_dask_array(lengths=True)."
             )
         y = y.rechunk((X.chunks[0],))
-        if isinstance(n_per_domain, dict):
-            counts = n_per_domain
-        else:
-            counts = dict.fromkeys(da.unique(y).compute().tolist(), n_per_domain)
+        labels, sizes = dask.compute(*da.unique(y, return_counts=True))
+        counts = _domain_counts(n_per_domain, dict(zip(labels.tolist(), sizes)))
         uniforms = y.map_blocks(_uniforms_of_chunk, seed, dtype=np.float64)
-        positions = []
-        for label, n_rows in counts.items():
-            keys = da.where(y == label, uniforms, -1.0)
-            top = da.argtopk(keys, n_rows)
-            positions.append(
-                da.map_blocks(_checked_stratum, top, keys[top], label, n_rows)
-            )
+        positions = [
+            da.argtopk(da.where(y == label, uniforms, -1.0), n_rows)
+            for label, n_rows in counts.items()
+        ]
         (positions,) = dask.compute(da.concatenate(positions))
         positions.sort()
         return dask.compute(X[positions], y[positions])
@@ -298,10 +309,8 @@ def stratified_subsample(X, y, n_per_domain, *, random_state=None):
     y = np.asarray(y)
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},); got {y.shape}.")
-    if isinstance(n_per_domain, dict):
-        counts = n_per_domain
-    else:
-        counts = dict.fromkeys(np.unique(y).tolist(), n_per_domain)
+    labels, sizes = np.unique(y, return_counts=True)
+    counts = _domain_counts(n_per_domain, dict(zip(labels.tolist(), sizes)))
     uniforms = row_uniforms(seed, 0, len(y))
     positions = np.sort(
         np.concatenate(
@@ -316,9 +325,3 @@ def stratified_subsample(X, y, n_per_domain, *, random_state=None):
 
 def _uniforms_of_chunk(y, seed, block_info=None):
     return row_uniforms(seed, block_info[0]["array-location"][0][0], len(y))
-
-
-def _checked_stratum(positions, keys, label, n_rows):
-    if len(keys) and (keys < 0).any():
-        raise ValueError(f"Domain {label!r} has fewer than {n_rows} rows.")
-    return positions
