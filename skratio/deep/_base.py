@@ -142,11 +142,21 @@ class BatchLoader(torch.utils.data.DataLoader):
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, **kwargs):
-        order = (RandomSampler if shuffle else SequentialSampler)(dataset)
+        # Training shuffles with a generator seeded from torch's global state
+        # (which fit seeds); other passes get their own generator, so that
+        # predicting draws nothing from the global state.
+        seed = int(torch.randint(_MAX_SEED, ())) if shuffle else 0
+        generator = torch.Generator().manual_seed(seed)
+        order = (
+            RandomSampler(dataset, generator=generator)
+            if shuffle
+            else SequentialSampler(dataset)
+        )
         super().__init__(
             dataset,
             sampler=BatchSampler(order, batch_size, drop_last),
             batch_size=None,
+            generator=generator,
             **kwargs,
         )
 
