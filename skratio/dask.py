@@ -140,9 +140,15 @@ def sample_without_replacement(
     Returns
     -------
     X_sample : dask array, dask DataFrame or in-memory rows
-        The drawn rows in the order drawn, lazy for a dask collection
-        (computing it raises ``ValueError`` when fewer than ``n_samples``
-        rows have a positive weight); a DataFrame keeps its index.
+        The drawn rows in the order drawn; a DataFrame keeps its index. For a
+        dask array, the rows' positions are computed at once (one pass over
+        the data, in which each worker holds a chunk and ``n_samples``
+        candidates) and the rows come back as a lazy dask array (a second
+        pass): in one graph, every chunk would stay in memory until the last
+        chunk's keys are known. For a dask DataFrame the candidates carry
+        their rows, and the result is lazy. ``ValueError`` (at compute time
+        for a dask DataFrame) when fewer than ``n_samples`` rows have a
+        positive weight.
 
     See Also
     --------
@@ -189,6 +195,7 @@ def sample_without_replacement(
 
 
 def _sample_dask(X, n_samples, ratio_estimator, sample_weight, seed):
+    import dask
     import dask.array as da
 
     if not isinstance(X, da.Array):
@@ -213,8 +220,10 @@ def _sample_dask(X, n_samples, ratio_estimator, sample_weight, seed):
     else:
         values, log = da.asarray(sample_weight).rechunk((X.chunks[0],)), False
     keys = values.map_blocks(_keys_of_chunk, seed, log, dtype=np.float64)
-    positions = da.argtopk(keys, n_samples)
-    positions = da.map_blocks(_checked_positions, positions, keys[positions])
+    top = da.argtopk(keys, n_samples)
+    # The positions first, then the rows: in one graph, every chunk of X
+    # would stay in memory until the last chunk's keys are known.
+    (positions,) = dask.compute(da.map_blocks(_checked_positions, top, keys[top]))
     return X[positions]
 
 

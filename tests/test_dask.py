@@ -252,14 +252,26 @@ def test_blockwise_sir_errors():
 
 
 @pytest.mark.parametrize("chunks", [(1000, 4), (333, 2)])
-def test_sample_without_replacement_equals_in_memory(client, forbid_compute, chunks):
+def test_sample_without_replacement_equals_in_memory(client, chunks):
     ratio, X, _ = _fitted_ratio()
     expected = sample_without_replacement(X, 200, ratio, random_state=3)
-    with forbid_compute:
-        drawn = sample_without_replacement(
-            da.from_array(X, chunks=chunks), 200, ratio, random_state=3
-        )
-    assert np.array_equal(drawn.compute(), expected)
+    calls = []
+
+    def counted(block):
+        calls.append(len(block))
+        return block
+
+    X_dask = da.from_array(X, chunks=chunks).map_blocks(
+        counted, meta=np.empty((0, 0), dtype=X.dtype)
+    )
+    # Positions are computed at once (on the cluster, where ``calls`` is not
+    # seen); the rows are a lazy second pass.
+    with dask.config.set(scheduler="sync"):
+        drawn = sample_without_replacement(X_dask, 200, ratio, random_state=3)
+        n_calls = len(calls)
+        assert n_calls == X_dask.numblocks[0] * X_dask.numblocks[1]
+        assert np.array_equal(drawn.compute(), expected)
+    assert len(calls) > n_calls
     rows = {tuple(row) for row in expected}
     assert len(rows) == 200
     # The most heavily weighted rows are favoured.
@@ -302,7 +314,7 @@ def test_sample_without_replacement_on_the_cluster_equals_in_memory(client):
     on_cluster = dask.compute(
         *[
             sample_without_replacement(X_dask, 2, sample_weight=w_dask, random_state=s)
-            for s in range(20)
+            for s in range(10)
         ]
     )
     for seed, drawn in enumerate(on_cluster):
