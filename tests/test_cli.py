@@ -1,40 +1,451 @@
-"""The ``skratio demo`` command."""
+"""The ``skratio`` command, driven as a user drives it.
 
+Commands run as ``python -m skratio ...`` in a subprocess. The table of bad
+inputs runs in-process through ``skratio.cli.main`` (the function the console
+script calls), since each subprocess pays about two seconds of imports; one
+case of every kind of error (bad option, bad file, bad data, an error raised by
+the estimators, a missing optional dependency, ``--debug``) also runs as a
+subprocess.
+"""
+
+import csv
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+import skratio
+from skratio import CalibratedRatio, DensityRatioEstimator, stack_domains
 from skratio.cli import main
+from skratio.metrics import effective_sample_size
+
+# The subprocess imports the same skratio as the tests, and uses one thread.
+ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(
+        [str(Path(skratio.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+    ),
+    "OMP_NUM_THREADS": "1",
+}
+N_SOURCE, N_TARGET = 240, 80
 
 
-def _figures(text, label):
-    """The numbers on the line that starts with ``label``."""
-    line = re.search(r"^\s*" + re.escape(label) + r"[ \t]+([-\d. \t]+)$", text, re.MULTILINE)
-    return [float(v) for v in line.group(1).split()]
+# Runs the command as if the modules ``names`` were not installed.
+BLOCKED = """
+import runpy, sys
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {names}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}")
+sys.meta_path.insert(0, Missing())
+runpy.run_module("skratio", run_name="__main__")
+"""
 
 
-def test_demo_reports_weights_in_the_right_direction(capsys):
-    assert main(["demo", "--random-state", "1"]) == 0
-    out = capsys.readouterr().out
+def run_skratio(*args, cwd, block=()):
+    """``python -m skratio args`` in a subprocess; ``block`` hides modules."""
+    if block:
+        command = [sys.executable, "-c", BLOCKED.format(names=tuple(block))]
+    else:
+        command = [sys.executable, "-m", "skratio"]
+    return subprocess.run(
+        [*command, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=ENV,
+        timeout=120,
+    )
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def read_csv(path):
+    with open(path, newline="") as stream:
+        rows = list(csv.reader(stream))
+    return rows[0], rows[1:]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """Source rows N(0, I) with string ids; target rows N(0.8, I), columns reordered."""
+    folder = tmp_path_factory.mktemp("cli")
+    rng = np.random.default_rng(0)
+    X_source = rng.normal(size=(N_SOURCE, 3))
+    X_target = rng.normal(0.8, 1.0, size=(N_TARGET, 3))
+    ids = [f"row-{i}" for i in range(N_SOURCE)]
+    write_csv(
+        folder / "source.csv", ["id", "a", "b", "c"],
+        [[i, *(repr(float(v)) for v in x)] for i, x in zip(ids, X_source)],
+    )
+    # The target lists its columns in another order: columns match by name.
+    write_csv(folder / "target.csv", ["c", "a", "b"], X_target[:, [2, 0, 1]].tolist())
+    write_csv(folder / "plain.csv", ["a", "b", "c"], X_source.tolist())
+    write_csv(folder / "other.csv", ["a", "b", "d"], X_target.tolist())
+    write_csv(folder / "text.csv", ["a", "b", "c"], [[1, 2, 3], [4, "x", 6]])
+    write_csv(folder / "missing.csv", ["a", "b", "c"], [[1, 2, 3], [4, "", 6]] * 20)
+    write_csv(folder / "duplicated.csv", ["a", "a", "c"], [[1, 2, 3]])
+    (folder / "empty.csv").write_text("")
+    (folder / "header.csv").write_text("a,b,c\n")
+    (folder / "ragged.csv").write_text("a,b,c\n1,2,3\n4,5\n")
+    (folder / "table.txt").write_text("a,b,c\n1,2,3\n")
+    (folder / "fake.parquet").write_text("a,b,c\n1,2,3\n")
+    return folder, X_source, X_target, ids
+
+
+def stacked(data):
+    _, X_source, X_target, _ = data
+    return stack_domains(X_source, X_target)
+
+
+def weights_in(path, column="weight"):
+    header, rows = read_csv(path)
+    return np.array([float(row[header.index(column)]) for row in rows]), header, rows
+
+
+# --------------------------------------------------------------------------
+# The command and its entry points
+
+
+def test_version_and_python_m(tmp_path):
+    result = run_skratio("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"skratio {skratio.__version__}"
+    result = run_skratio("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("demo", "weigh", "resample"):
+        assert command in result.stdout
+
+
+def test_demo_reports_weights_and_fair_generation(tmp_path):
+    pytest.importorskip("matplotlib")
+    result = run_skratio("demo", "--random-state", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = result.stdout
+
+    def figures(label):
+        line = re.search(r"^\s*" + re.escape(label) + r"[ \t]+([-\d. \t]+)$", out, re.M)
+        return [float(v) for v in line.group(1).split()]
+
     # share biased, share ref, true ratio, mean weight
-    under = _figures(out, "digit>=5")
-    over = _figures(out, "digit<5")
+    under, over = figures("digit>=5"), figures("digit<5")
     assert under[0] + over[0] == pytest.approx(1.0, abs=2e-3)
     assert under[1] / under[0] == pytest.approx(under[2], rel=1e-2)
     # Under-represented group: weight above 1; over-represented: below 1.
     assert under[2] > 1 and under[3] > 1
     assert over[2] < 1 and over[3] < 1
-    held_out = float(re.search(r"held-out NCE of the domain classifier: (-[\d.]+)", out).group(1))
-    bound = float(re.search(r"Bayes-optimal NCE of this split:\s+(-[\d.]+)", out).group(1))
+    held_out = float(re.search(r"held-out NCE of the domain classifier: (-[\d.]+)", out)[1])
+    bound = float(re.search(r"Bayes-optimal NCE of this split:\s+(-[\d.]+)", out)[1])
     assert -1 < held_out < 0 and -1 < bound < 0
-    assert "effective sample size" in out
+    # Share of digits >= 5 and fairness discrepancy of each training. The
+    # biased set has 10% of digits >= 5 and the reference set (a quarter of
+    # its size) 50%, so equal weights give a share near
+    # (0.1 + 0.25 * 0.5) / 1.25 = 0.18.
+    reference = figures("reference")
+    uniform, importance = figures("uniform"), figures("importance")
+    # Bounds: 4 standard errors of a share over 1000 samples (0.016 at 0.5)
+    # plus the attribute classifier's error on digits (a few percent).
+    assert abs(reference[0] - 0.5) < 0.1
+    assert abs(uniform[0] - 0.18) < 0.1
+    # Weights above 1 for the rare group (checked above) raise its share.
+    assert importance[0] > uniform[0]
+    assert importance[1] < uniform[1]
+    # With two classes the discrepancy is sqrt(2) times the difference in share.
+    assert uniform[1] == pytest.approx(np.sqrt(2) * abs(reference[0] - uniform[0]), abs=3e-3)
+    # The figure, under its default name.
+    assert (tmp_path / "skratio-demo.png").stat().st_size > 10_000
 
 
-def test_demo_runs_as_a_command():
-    result = subprocess.run(
-        [sys.executable, "-m", "skratio.cli", "demo"], capture_output=True, text=True,
-        check=True,
+# --------------------------------------------------------------------------
+# weigh
+
+
+def test_weigh_writes_out_of_fold_weights_in_source_order(data, tmp_path):
+    folder, X_source, _, ids = data
+    out = tmp_path / "weights.csv"
+    result = run_skratio(
+        "weigh", folder / "source.csv", folder / "target.csv", "-o", out,
+        "--id-column", "id", "--cv", "3", "--power", "0.5", "--clip", "2", cwd=tmp_path,
     )
-    assert "Bayes-optimal NCE" in result.stdout
+    assert result.returncode == 0, result.stderr
+    weights, header, rows = weights_in(out)
+    assert header == ["id", "weight"]
+    assert [row[0] for row in rows] == ids
+    # The library's out-of-fold weights of the same rows, same folds.
+    X, y = stacked(data)
+    expected = DensityRatioEstimator(
+        cv=3, power=0.5, clip=2.0, random_state=0
+    ).fit_predict_weight(X, y)[:N_SOURCE]
+    np.testing.assert_allclose(weights, expected, rtol=1e-12)
+    assert weights.max() <= 2.0
+    # The report: prior ratio, NCE against the prior-only classifier, ECE, ESS.
+    out_text = result.stdout
+    assert f"prior ratio n_source / n_target: {N_SOURCE / N_TARGET:.4g}" in out_text
+    nce, prior_only = map(float, re.search(
+        r"held-out NCE of the domain classifier: (-[\d.]+) \(higher is better; (-[\d.]+)",
+        out_text).groups())
+    # A shift of 0.8 s.d. in each of 3 features is visible to a linear classifier.
+    assert nce > prior_only
+    ece = float(re.search(r"expected calibration error[^:]*: ([\d.]+)", out_text)[1])
+    assert 0 <= ece < 0.2
+    ess = float(re.search(r"effective sample size of the weights: ([\d.]+)", out_text)[1])
+    assert ess == pytest.approx(effective_sample_size(weights), abs=0.06)
+    assert f"wrote {N_SOURCE} weights" in out_text
+
+
+def test_weigh_calibrated_without_id_column(data, tmp_path):
+    folder = data[0]
+    out = tmp_path / "weights.csv"
+    result = run_skratio(
+        "weigh", folder / "plain.csv", folder / "target.csv", "-o", out,
+        "--calibrate", "sigmoid", "--cv", "3", "--random-state", "4", cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    weights, header, _ = weights_in(out)
+    assert header == ["weight"]
+    X, y = stacked(data)
+    expected = CalibratedRatio(
+        DensityRatioEstimator(cv=3, random_state=4), method="sigmoid"
+    ).fit_predict_weight(X, y)[:N_SOURCE]
+    np.testing.assert_allclose(weights, expected, rtol=1e-12)
+    assert "calibration: sigmoid" in result.stdout
+
+
+def test_weigh_selected_columns_and_a_histogram(data, tmp_path):
+    pytest.importorskip("matplotlib")
+    folder, X_source, X_target, _ = data
+    out, figure = tmp_path / "weights.csv", tmp_path / "weights.png"
+    assert main([
+        "weigh", str(folder / "source.csv"), str(folder / "other.csv"), "-o", str(out),
+        "--columns", "b", "a", "--cv", "2", "--plot", str(figure),
+    ]) == 0
+    weights, _, _ = weights_in(out)
+    X, y = stack_domains(X_source[:, [1, 0]], X_target[:, [1, 0]])
+    expected = DensityRatioEstimator(cv=2, random_state=0).fit_predict_weight(X, y)
+    np.testing.assert_allclose(weights, expected[:N_SOURCE], rtol=1e-12)
+    assert figure.stat().st_size > 5_000
+
+
+def test_weigh_parquet_in_and_out(data, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder, X_source, X_target, ids = data
+    pq.write_table(
+        pa.table({"id": ids, **{name: X_source[:, j] for j, name in enumerate("abc")}}),
+        tmp_path / "source.parquet",
+    )
+    pq.write_table(
+        pa.table({name: X_target[:, j] for j, name in enumerate("abc")}),
+        tmp_path / "target.parquet",
+    )
+    assert main([
+        "weigh", str(tmp_path / "source.parquet"), str(tmp_path / "target.parquet"),
+        "-o", str(tmp_path / "weights.parquet"), "--id-column", "id",
+    ]) == 0
+    table = pq.read_table(tmp_path / "weights.parquet")
+    assert table.column_names == ["id", "weight"]
+    assert table.column("id").to_pylist() == ids
+    X, y = stacked(data)
+    expected = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y)[:N_SOURCE]
+    np.testing.assert_allclose(table.column("weight").to_numpy(), expected, rtol=1e-12)
+
+
+def test_weigh_with_the_mlp_classifier(data, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    folder = data[0]
+    out = tmp_path / "weights.csv"
+    assert main([
+        "weigh", str(folder / "plain.csv"), str(folder / "target.csv"), "-o", str(out),
+        "--classifier", "mlp", "--cv", "2",
+    ]) == 0
+    weights, _, _ = weights_in(out)
+    assert weights.shape == (N_SOURCE,) and np.isfinite(weights).all()
+    # Target-like rows (large features) get larger weights than the others.
+    _, X_source, _, _ = data
+    high = X_source.sum(axis=1) > 0
+    assert weights[high].mean() > weights[~high].mean()
+
+
+# --------------------------------------------------------------------------
+# resample
+
+
+def test_resample_chooses_distinct_candidate_rows(data, tmp_path):
+    folder, X_source, _, ids = data
+    out = tmp_path / "chosen.csv"
+    result = run_skratio(
+        "resample", folder / "source.csv", folder / "target.csv", "-n", "40", "-k", "5",
+        "-o", out, "--id-column", "id", cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    header, rows = read_csv(out)
+    source_header, source_rows = read_csv(folder / "source.csv")
+    # Whole rows of the candidates, text unchanged, each at most once.
+    assert header == source_header
+    assert len(rows) == 40
+    assert len({row[0] for row in rows}) == 40
+    by_id = {row[0]: row for row in source_rows}
+    assert all(by_id[row[0]] == row for row in rows)
+    # SIR toward a target shifted by +0.8 in every feature: the chosen rows'
+    # mean moves up. Each block of 5 keeps its largest-weight row most often,
+    # so the mean of the 40 rows exceeds the candidates' mean (about 0) by
+    # much more than its standard error (about 1 / sqrt(40) = 0.16).
+    chosen = np.array([[float(v) for v in row[1:]] for row in rows])
+    assert chosen.mean() > X_source.mean() + 0.3
+    assert "wrote 40 rows, each chosen among 5 candidates" in result.stdout
+
+
+def test_resample_default_size_and_parquet_output(data, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder = data[0]
+    out = tmp_path / "chosen.parquet"
+    assert main([
+        "resample", str(folder / "plain.csv"), str(folder / "target.csv"), "-k", "6",
+        "-o", str(out),
+    ]) == 0
+    table = pq.read_table(out)
+    assert table.num_rows == N_SOURCE // 6
+    assert table.column_names == ["a", "b", "c"]
+    assert str(table.schema.field("a").type) == "double"
+
+
+# --------------------------------------------------------------------------
+# Bad input: one line on stderr, a non-zero exit, no traceback
+
+BAD_INPUT = [
+    # (arguments, exit status, part of the message); {d} is the data folder.
+    (["demo", "--bias", "1.5"], 2, "--bias: expected a number > 0 and < 1; got 1.5"),
+    (["demo", "--bias", "abc"], 2, "--bias: expected a number"),
+    (["demo", "--reference-size", "0"], 2, "--reference-size"),
+    (["demo", "--reference-size", "nan"], 2, "--reference-size"),
+    (["demo", "--reference-size", "2000"], 1, "split is empty"),
+    (["demo", "--random-state", "-1"], 2, "--random-state"),
+    ([], 2, "required"),
+    (["fit"], 2, "invalid choice"),
+    (["weigh", "{d}/source.csv", "{d}/target.csv"], 2, "-o/--output"),
+    (["weigh", "{d}/nothing.csv", "{d}/target.csv", "-o", "w.csv"], 1, "no such file"),
+    (["weigh", "{d}/source.csv", "{d}/nothing.csv", "-o", "w.csv"], 1, "no such file"),
+    (["weigh", "{d}/table.txt", "{d}/target.csv", "-o", "w.csv"], 1, "unknown file type"),
+    (["weigh", "{d}/source.csv", "{d}/target.csv", "-o", "w.xlsx"], 1, "unknown file type"),
+    (["weigh", "{d}/empty.csv", "{d}/target.csv", "-o", "w.csv"], 1, "is empty"),
+    (["weigh", "{d}/header.csv", "{d}/target.csv", "-o", "w.csv"], 1, "no rows"),
+    (["weigh", "{d}/ragged.csv", "{d}/target.csv", "-o", "w.csv"], 1, "line 3: 2 fields"),
+    (["weigh", "{d}/duplicated.csv", "{d}/target.csv", "-o", "w.csv"], 1, "duplicated"),
+    (["weigh", "{d}/text.csv", "{d}/target.csv", "-o", "w.csv"], 1,
+     "column 'b' is not numeric ('x' on line 3)"),
+    (["weigh", "{d}/plain.csv", "{d}/other.csv", "-o", "w.csv"], 1,
+     "different columns (only in the first: ['c']; only in the second: ['d'])"),
+    (["weigh", "{d}/source.csv", "{d}/target.csv", "-o", "w.csv"], 1, "['id']"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--columns", "a", "z"],
+     1, "no column ['z']"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--columns", "a", "a"],
+     1, "twice"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--id-column", "id"],
+     1, "no column 'id'"),
+    (["weigh", "{d}/source.csv", "{d}/target.csv", "-o", "w.csv", "--id-column", "id",
+      "--columns", "id", "a"], 1, "cannot be a feature"),
+    (["weigh", "{d}/missing.csv", "{d}/target.csv", "-o", "w.csv"], 1, "NaN"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--cv", "1"], 2, "--cv"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--cv", "500"], 1,
+     "n_splits=500"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--power", "1.5"], 2,
+     "--power: expected a number >= 0 and <= 1"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--clip", "0"], 2,
+     "--clip: expected a number > 0"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--clip", "inf"], 2,
+     "--clip"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--classifier", "svm"],
+     2, "invalid choice"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--calibrate", "platt"],
+     2, "invalid choice"),
+    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "{d}/no/such/folder/w.csv"], 1,
+     "cannot write"),
+    (["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-n", "0"], 2, "-n"),
+    (["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-k", "0"], 2, "-k"),
+    (["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-n", "100", "-k",
+      "10"], 1, "need 1000 distinct candidates"),
+    (["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-k", "500"], 1,
+     "lower -n or -k"),
+    (["resample", "{d}/plain.csv", "{d}/other.csv", "-o", "r.csv"], 1, "different columns"),
+]
+BAD_PARQUET = [
+    (["weigh", "{d}/fake.parquet", "{d}/target.csv", "-o", "w.csv"], 1, "cannot read it"),
+]
+
+
+def _arguments(arguments, folder):
+    return [a.format(d=folder) for a in arguments]
+
+
+def _check_one_line(stderr, status, expected_status, message):
+    assert status == expected_status
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("skratio")
+    assert "error: " in lines[0]
+    assert message in lines[0]
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("arguments, status, message", BAD_INPUT + BAD_PARQUET)
+def test_bad_input_gives_one_line(data, tmp_path, monkeypatch, capsys, arguments, status,
+                                  message):
+    if arguments in [case[0] for case in BAD_PARQUET]:
+        pytest.importorskip("pyarrow")
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(_arguments(arguments, data[0]))
+    except SystemExit as exit_:  # argparse's errors
+        code = exit_.code
+    captured = capsys.readouterr()
+    _check_one_line(captured.err, code, status, message)
+    assert captured.out == ""
+    assert not list(tmp_path.iterdir())  # no output written
+
+
+# One case of every kind of error, as a user meets it.
+SUBPROCESS_CASES = [BAD_INPUT[0], BAD_INPUT[9], BAD_INPUT[17], BAD_INPUT[24], BAD_INPUT[35]]
+
+
+@pytest.mark.parametrize("arguments, status, message", SUBPROCESS_CASES)
+def test_bad_input_gives_one_line_in_a_subprocess(data, tmp_path, arguments, status,
+                                                  message):
+    result = run_skratio(*_arguments(arguments, data[0]), cwd=tmp_path)
+    _check_one_line(result.stderr, result.returncode, status, message)
+
+
+def test_debug_shows_the_traceback(data, tmp_path):
+    result = run_skratio(
+        "weigh", data[0] / "missing.csv", data[0] / "target.csv", "-o", "w.csv",
+        "--debug", cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "NaN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "blocked, arguments, message",
+    [
+        (["torch", "skorch"], ["--classifier", "mlp"], 'pip install "skratio[deep]"'),
+        (["matplotlib"], ["--plot", "w.png"], 'pip install "skratio[plot]"'),
+        (["pyarrow"], ["-o", "w.parquet"], 'pip install "skratio[cli]"'),
+    ],
+)
+def test_a_missing_optional_dependency_is_named(data, tmp_path, blocked, arguments,
+                                                message):
+    folder = data[0]
+    output = [] if "-o" in arguments else ["-o", "w.csv"]
+    result = run_skratio(
+        "weigh", folder / "plain.csv", folder / "target.csv", *output, *arguments,
+        cwd=tmp_path, block=blocked,
+    )
+    _check_one_line(result.stderr, result.returncode, 1, message)
+    assert not list(tmp_path.iterdir())
