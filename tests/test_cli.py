@@ -449,3 +449,34 @@ def test_a_missing_optional_dependency_is_named(data, tmp_path, blocked, argumen
     )
     _check_one_line(result.stderr, result.returncode, 1, message)
     assert not list(tmp_path.iterdir())
+
+
+class Terminal:
+    """A stderr that says it is a terminal, so that the progress bar shows."""
+
+    def __init__(self):
+        self.text = []
+
+    def write(self, text):
+        self.text.append(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal(data, tmp_path, monkeypatch):
+    pytest.importorskip("tqdm")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    folder = data[0]
+    assert main([
+        "resample", str(folder / "plain.csv"), str(folder / "target.csv"), "-k", "4",
+        "-o", str(tmp_path / "chosen.csv"),
+    ]) == 0
+    shown = "".join(terminal.text)
+    assert "skratio resample" in shown
+    assert "/4 [" in shown and "reading" in shown  # four steps, each named
+    assert shown.endswith("\r")  # and the bar is cleared when done
