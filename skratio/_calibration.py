@@ -15,23 +15,14 @@ from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     _routing_enabled,
+    process_routing,
 )
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._domains import check_domain_labels
-from ._ratio import DensityRatioEstimator, _RatioPredictionMixin, domain_log_odds
+from ._base import BaseRatioEstimator, _index_params, route_sample_weight
+from ._ratio import DensityRatioEstimator, default_classifier
+from ._weights import check_clip, domain_log_odds
 from .metrics import expected_calibration_error
-
-
-def _unfrozen(classifier):
-    """The fitted classifier inside a FrozenEstimator, so its type is visible."""
-    return (
-        classifier.estimator if isinstance(classifier, FrozenEstimator) else classifier
-    )
 
 
 class _LogOddsPredictMixin:
@@ -65,8 +56,10 @@ class _LogOddsClassifier(
             # The weights reach the classifier as in DensityRatioEstimator.fit:
             # routed when metadata routing is on, otherwise to every Pipeline
             # step that takes them, and a TypeError if the classifier cannot.
-            fit_params = DensityRatioEstimator(self.classifier)._classifier_fit_params(
-                _check_sample_weight(sample_weight, X, dtype=np.float64)
+            fit_params = route_sample_weight(
+                self,
+                self.classifier,
+                _check_sample_weight(sample_weight, X, dtype=np.float64),
             )
         self.classifier_ = clone(self.classifier).fit(X, y, **fit_params)
         self.classes_ = self.classifier_.classes_
@@ -74,7 +67,7 @@ class _LogOddsClassifier(
 
     def decision_function(self, X):
         check_is_fitted(self)
-        return domain_log_odds(_unfrozen(self.classifier_), X)
+        return domain_log_odds(self.classifier_, X)
 
     def get_metadata_routing(self):
         return MetadataRouter(owner=self).add(
@@ -109,9 +102,7 @@ class _LogOddsColumn(_LogOddsPredictMixin, ClassifierMixin, BaseEstimator):
         return np.asarray(X)[:, 0]
 
 
-class CalibratedRatio(
-    _RatioPredictionMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
-):
+class CalibratedRatio(BaseRatioEstimator):
     """Density ratio from a recalibrated domain classifier.
 
     A classifier's odds are a density ratio only if its probabilities are
@@ -171,11 +162,8 @@ class CalibratedRatio(
 
     Attributes
     ----------
-    estimator_ : DensityRatioEstimator
-        A clone of ``estimator`` whose classifier is the calibrated one, fitted
-        on all rows.
     classifier_ : CalibratedClassifierCV
-        The fitted calibrated domain classifier (``estimator_.classifier_``).
+        The fitted calibrated domain classifier.
     classes_ : ndarray of shape (2,)
         The domain labels; ``classes_[1]`` is the target (numerator).
     prior_ratio_ : float
@@ -239,13 +227,17 @@ class CalibratedRatio(
         self.ensemble = ensemble
         self.n_jobs = n_jobs
 
-    def _get_estimator(self):
-        return DensityRatioEstimator() if self.estimator is None else self.estimator
+    def _estimator_params(self):
+        """The wrapped estimator's parameters, read through its public API."""
+        estimator = DensityRatioEstimator() if self.estimator is None else self.estimator
+        return estimator.get_params(deep=False)
 
-    def _calibrated_ratio_estimator(self):
-        """A clone of the estimator whose classifier is calibrated on log-odds."""
-        estimator = clone(self._get_estimator())
-        classifier = estimator._get_classifier()
+    def _classifier_to_calibrate(self, sparse_input=False):
+        classifier = self._estimator_params()["classifier"]
+        return default_classifier(sparse_input) if classifier is None else classifier
+
+    def _domain_classifier(self, sparse_input=False):
+        classifier = self._classifier_to_calibrate(sparse_input)
         ensemble = self.ensemble
         if ensemble == "auto":
             ensemble = not isinstance(classifier, FrozenEstimator)
@@ -260,14 +252,10 @@ class CalibratedRatio(
             # The calibrators always use the weights; the classifier gets them
             # as it requested.
             calibrated.set_fit_request(sample_weight=True)
-        return estimator.set_params(classifier=calibrated)
+        return calibrated
 
-    def _validate_fit_inputs(self, X, y):
-        self._validate_params()
-        estimator = self._calibrated_ratio_estimator()
-        X, y = validate_data(self, X, y, **self._input_checks())
-        _, y_encoded = check_domain_labels(y, type(self).__name__)
-        classifier = self._get_classifier()
+    def _classifier_fit_params(self, sample_weight):
+        classifier = self._classifier_to_calibrate()
         if isinstance(classifier, FrozenEstimator) and not np.array_equal(
             classifier.classes_, [0, 1]
         ):
@@ -275,90 +263,44 @@ class CalibratedRatio(
                 "A frozen classifier must have been fitted on the domain labels "
                 f"0 (source) and 1 (target); its classes are {classifier.classes_!r}."
             )
-        return estimator, X, y, y_encoded
+        # CalibratedClassifierCV takes the weights for its calibrators and
+        # passes them on to the classifier as DensityRatioEstimator would.
+        return {} if sample_weight is None else {"sample_weight": sample_weight}
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit and calibrate the domain classifier, and the prior ratio.
+    def _ratio_options(self):
+        params = self._estimator_params()
+        if params["clip"] is not None:
+            check_clip(params["clip"])
+        return {
+            key: params[key] for key in ("power", "clip", "prior_ratio", "target_label")
+        }
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of both domains, e.g. from :func:`skratio.stack_domains`.
-        y : array-like of shape (n_samples,)
-            Domain labels: exactly two values; the larger one (``1``) marks the
-            target (numerator of the ratio).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, used for the prior ratio and the calibrators, and
-            passed to the classifier as by :meth:`DensityRatioEstimator.fit`
-            (with metadata routing: when it requests them).
+    def _cross_fitting_options(self):
+        params = self._estimator_params()
+        return {key: params[key] for key in ("cv", "random_state", "n_jobs")}
 
-        Returns
-        -------
-        self : CalibratedRatio
-            The fitted estimator.
-        """
-        estimator, X, y, y_encoded = self._validate_fit_inputs(X, y)
-        estimator.fit(X, y, sample_weight=sample_weight)
-        self._store_fitted(estimator, X, y_encoded, sample_weight)
-        return self
-
-    def fit_predict_weight(self, X, y, sample_weight=None):
-        """Out-of-fold weights by cross-fitting, then fit on all rows.
-
-        The wrapped estimator's ``cv`` folds give each row a weight from a
-        calibrated classifier (classifier and calibrator) that did not see it;
-        afterwards the estimator is fitted on all rows as by :meth:`fit`.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of both domains.
-        y : array-like of shape (n_samples,)
-            Domain labels (two values; the larger is the target).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, as in :meth:`fit`.
-
-        Returns
-        -------
-        weights : ndarray of shape (n_samples,)
-            Out-of-fold weights ``p_1 / p_0`` of every row, post-processed with
-            the wrapped estimator's ``power`` and ``clip``.
-
-        Warns
-        -----
-        WeightCollapseWarning
-            When the effective sample size of the source rows' weights is below
-            10% of their number.
-        """
-        estimator, X, y, y_encoded = self._validate_fit_inputs(X, y)
-        weights = estimator.fit_predict_weight(X, y, sample_weight=sample_weight)
-        self._store_fitted(estimator, X, y_encoded, sample_weight)
-        return weights
-
-    def _store_fitted(self, estimator, X, y_encoded, sample_weight):
-        self.estimator_ = estimator
-        self.classifier_ = estimator.classifier_
-        self.classes_ = estimator.classes_
-        self.prior_ratio_ = estimator.prior_ratio_
+    def _fitted_hook(self, X, y_encoded, sample_weight, weights_given):
         self.calibration_error_ = self._held_out_calibration_error(
-            X, y_encoded, sample_weight
+            X, y_encoded, sample_weight if weights_given else None
         )
 
     def _held_out_calibration_error(self, X, y_encoded, sample_weight):
         """Expected calibration error before and after, from out-of-fold models."""
-        # Weights reach the classifier only when given, as in fit.
-        classifier_weight = sample_weight
+        # The classifier gets the weights as in fit: where it requested them
+        # under metadata routing, otherwise when they were given.
+        if _routing_enabled():
+            fit_params = process_routing(
+                self.classifier_, "fit", sample_weight=sample_weight
+            ).estimator.fit
+        else:
+            fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         log_odds_classifier = self.classifier_.estimator
         folds = list(check_cv(self.cv, y_encoded, classifier=True).split(X, y_encoded))
         log_odds = np.empty(X.shape[0])
         for train, test in folds:
             fold_classifier = clone(log_odds_classifier).fit(
-                X[train],
-                y_encoded[train],
-                sample_weight=None
-                if classifier_weight is None
-                else sample_weight[train],
+                X[train], y_encoded[train], **_index_params(fit_params, train, X.shape[0])
             )
             log_odds[test] = fold_classifier.decision_function(X[test])
         calibrated = np.empty(X.shape[0])
@@ -379,31 +321,36 @@ class CalibratedRatio(
             ),
         }
 
-    def _get_classifier(self):
-        """The classifier to calibrate; its input tags are this estimator's."""
-        return self._get_estimator()._get_classifier()
-
-    def _postprocess(self, log_weight):
-        """The wrapped estimator's ``power`` and ``clip``."""
-        return self.estimator_._postprocess(log_weight)
-
-    def _uncalibrated_proba(self, X):
-        """``P(target | x)`` of the classifier before calibration.
+    def predict_uncalibrated_proba(self, X):
+        """Domain probabilities of the classifier before calibration.
 
         The mean over the calibrated classifier's fitted classifiers (one per
         fold with ``ensemble=True``, one otherwise), as the calibrated
-        probabilities are a mean over the same classifiers.
+        probabilities are a mean over the same classifiers. Used by
+        :class:`~skratio.plotting.RatioCalibrationDisplay` to show the
+        reliability diagram before calibration.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            Columns follow ``classes_``: ``P(source | x)``, ``P(target | x)``.
         """
         X = self._validate_X_predict(X)
         # Each of CalibratedClassifierCV's calibrated_classifiers_ keeps its
         # fitted classifier (here the log-odds wrapper) as ``estimator``.
-        return np.mean(
+        target = np.mean(
             [
                 expit(pair.estimator.decision_function(X))
                 for pair in self.classifier_.calibrated_classifiers_
             ],
             axis=0,
         )
+        return np.column_stack([1.0 - target, target])
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.
@@ -421,7 +368,9 @@ class CalibratedRatio(
             MetadataRouter(owner=self)
             .add_self_request(self)
             .add(
-                estimator=self._get_estimator(),
+                estimator=self.estimator
+                if self.estimator is not None
+                else DensityRatioEstimator(),
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
         )

@@ -1,8 +1,14 @@
-"""The domain-label convention shared by every estimator.
+"""The domain-label convention shared by every estimator, metric and plot.
 
 ``y == 0`` marks the *source* (biased data, or a generative model's samples) and
 ``y == 1`` the *target* (reference data, or real data); weights are always
 ``p_target / p_source``.
+
+This module is the one home of the rule that says which label is the target:
+labels in {0, 1}, {False, True} or {-1, 1} keep their meaning (the larger value
+is the target); any other labels (strings, {1, 2}, ...) need an explicit
+``target_label``. Labels are never mapped to domains by their sort order, which
+silently inverts every weight when, say, ``"reference" < "synthetic"``.
 """
 
 import numpy as np
@@ -12,23 +18,62 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 
 SOURCE, TARGET = 0, 1
 
+# Label pairs whose meaning is unambiguous: the larger value is the target.
+# Python compares 0 == False == 0.0 and 1 == True == 1.0, so each set also
+# covers the boolean and float spellings.
+_SELF_DESCRIBING_LABELS = ({0, 1}, {-1, 1})
+
+
+def _frame_kind(data):
+    """``"pandas"``, ``"polars"`` or ``None`` for anything that is not a frame."""
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas" and hasattr(data, "columns"):
+        return "pandas"
+    if module == "polars" and hasattr(data, "columns"):
+        return "polars"
+    return None
+
+
+def _stack_frames(source, target, kind):
+    """Concatenate two data frames whose columns agree by name and order."""
+    source_columns, target_columns = list(source.columns), list(target.columns)
+    if source_columns != target_columns:
+        raise ValueError(
+            "source and target must have the same columns in the same order; got "
+            f"{source_columns} and {target_columns}. Select or reorder the columns, "
+            "e.g. target = target[source.columns]."
+        )
+    if kind == "pandas":
+        import pandas as pd
+
+        return pd.concat([source, target], ignore_index=True)
+    import polars as pl
+
+    # "vertical_relaxed" casts to a common supertype column by column, as
+    # pandas does, rather than failing on e.g. Int32 against Int64.
+    return pl.concat([source, target], how="vertical_relaxed")
+
 
 def stack_domains(source, target):
     """Stack a source and a target sample into ``(X, y)`` with domain labels.
 
     Parameters
     ----------
-    source : {array-like, sparse matrix} of shape (n_source, n_features)
+    source : {array-like, sparse matrix, DataFrame} of shape (n_source, n_features)
         Rows from the source distribution (the denominator of the ratio):
         the biased dataset, or samples of a generative model.
-    target : {array-like, sparse matrix} of shape (n_target, n_features)
+    target : {array-like, sparse matrix, DataFrame} of shape (n_target, n_features)
         Rows from the target distribution (the numerator of the ratio):
-        the reference dataset, or real data.
+        the reference dataset, or real data. When ``source`` is a pandas or
+        polars DataFrame, ``target`` must be a DataFrame of the same library
+        with the same columns in the same order.
 
     Returns
     -------
-    X : {ndarray, sparse matrix} of shape (n_source + n_target, n_features)
-        The source rows followed by the target rows.
+    X : {ndarray, sparse matrix, DataFrame} of shape (n_source + n_target, n_features)
+        The source rows followed by the target rows. DataFrames stay
+        DataFrames of the same library, with their column names and dtypes
+        (a pandas index is renumbered from 0); arrays keep their dtype.
     y : ndarray of shape (n_source + n_target,)
         ``0`` for source rows and ``1`` for target rows.
 
@@ -40,33 +85,53 @@ def stack_domains(source, target):
     >>> X.shape, y.tolist()
     ((5, 2), [0, 0, 0, 1, 1])
     """
-    check = dict(accept_sparse=True, dtype=None, ensure_all_finite=False)
-    source = check_array(source, input_name="source", **check)
-    target = check_array(target, input_name="target", **check)
-    if source.shape[1] != target.shape[1]:
-        raise ValueError(
-            "source and target must have the same number of features; got "
-            f"{source.shape[1]} and {target.shape[1]}."
+    source_kind, target_kind = _frame_kind(source), _frame_kind(target)
+    if source_kind != target_kind:
+        raise TypeError(
+            "source and target must be the same kind of data: got "
+            f"{type(source).__name__} and {type(target).__name__}. Pass two "
+            "DataFrames of the same library, or two arrays."
         )
-    if sparse.issparse(source) or sparse.issparse(target):
-        X = sparse.vstack([sparse.csr_matrix(source), sparse.csr_matrix(target)])
+    if source_kind is not None:
+        X = _stack_frames(source, target, source_kind)
+        n_source, n_target = source.shape[0], target.shape[0]
     else:
-        X = np.concatenate([source, target])
-    y = np.repeat([SOURCE, TARGET], [source.shape[0], target.shape[0]])
+        check = dict(accept_sparse=True, dtype=None, ensure_all_finite=False)
+        source = check_array(source, input_name="source", **check)
+        target = check_array(target, input_name="target", **check)
+        if source.shape[1] != target.shape[1]:
+            raise ValueError(
+                "source and target must have the same number of features; got "
+                f"{source.shape[1]} and {target.shape[1]}."
+            )
+        if sparse.issparse(source) or sparse.issparse(target):
+            X = sparse.vstack([sparse.csr_matrix(source), sparse.csr_matrix(target)])
+        else:
+            X = np.concatenate([source, target])
+        n_source, n_target = source.shape[0], target.shape[0]
+    y = np.repeat([SOURCE, TARGET], [n_source, n_target])
     return X, y
 
 
-def check_domain_labels(y, estimator_name):
+def _describe(labels):
+    return "[" + ", ".join(repr(label) for label in labels.tolist()) + "]"
+
+
+def check_domain_labels(y, estimator_name, target_label=None):
     """Return ``(classes, y_encoded)`` for exactly two domain labels.
 
-    ``classes[1]`` is the target (numerator); ``y_encoded`` is 0/1.
+    ``classes`` is ``[source_label, target_label]`` (the target last) and
+    ``y_encoded`` is 0 for source rows, 1 for target rows.
+
+    Raises a ValueError for one label, more than two, or labels outside
+    {0, 1}, {False, True}, {-1, 1} without ``target_label``.
     """
     check_classification_targets(y)
-    classes, y_encoded = np.unique(y, return_inverse=True)
-    if classes.shape[0] == 1:
+    labels = np.unique(y)
+    if labels.shape[0] == 1:
         raise ValueError(
             f"{estimator_name} needs rows of two domains (0 = source, 1 = target) "
-            f"but y has 1 class: {classes[0]!r}. Stack both samples with "
+            f"but y has 1 class: {labels[0]!r}. Stack both samples with "
             "skratio.stack_domains(source, target)."
         )
     y_type = type_of_target(y, input_name="y", raise_unknown=True)
@@ -74,9 +139,54 @@ def check_domain_labels(y, estimator_name):
         raise ValueError(
             "Only binary classification is supported. The type of the target is "
             f"{y_type}: a density ratio compares exactly two domains, got "
-            f"{classes.shape[0]} classes."
+            f"{labels.shape[0]} classes {_describe(labels)}."
         )
-    return classes, y_encoded
+    target = _resolve_target_label(labels, target_label, estimator_name)
+    source = labels[0] if labels[1] == target else labels[1]
+    classes = np.array([source, target], dtype=labels.dtype)
+    return classes, (np.asarray(y) == target).astype(int).reshape(-1)
+
+
+def _resolve_target_label(labels, target_label, name):
+    """The label of the target domain among two ``labels``."""
+    if target_label is not None:
+        matches = [label for label in labels.tolist() if label == target_label]
+        if not matches:
+            raise ValueError(
+                f"target_label={target_label!r} is not one of the domain labels "
+                f"found in y: {_describe(labels)}."
+            )
+        return matches[0]
+    if set(labels.tolist()) in _SELF_DESCRIBING_LABELS:
+        return labels[1]
+    raise ValueError(
+        f"{name} cannot tell which domain is the target from the labels "
+        f"{_describe(labels)}: only 0/1, False/True and -1/1 say it themselves "
+        "(the larger value is the target, the numerator of the ratio). Say which "
+        f"label marks the target rows, e.g. target_label={labels.tolist()[1]!r} if "
+        f"the rows labelled {labels.tolist()[1]!r} are the reference (or real) data, "
+        "or stack the samples with skratio.stack_domains(source, target)."
+    )
+
+
+def encode_target_rows(y, target_label=None, name="y_true"):
+    """1 for target rows and 0 for source rows of domain labels ``y``.
+
+    The rule of :func:`check_domain_labels` for labels that need not cover both
+    domains (the rows a metric scores): without ``target_label``, labels must lie
+    in {0, 1}, {False, True} or {-1, 1}, whose target is ``1`` (``True``).
+    """
+    y = np.asarray(y).reshape(-1)
+    if target_label is not None:
+        return (y == target_label).astype(int)
+    labels = set(np.unique(y).tolist())
+    if not any(labels <= allowed for allowed in _SELF_DESCRIBING_LABELS):
+        raise ValueError(
+            f"{name} must hold domain labels 0 (source) and 1 (target), or -1 and "
+            f"1, or False and True; got {_describe(np.unique(y))}. For other labels, "
+            "say which one marks the target rows with target_label=..."
+        )
+    return (y == 1).astype(int)
 
 
 def encode_domain_labels(y, classes):

@@ -1,13 +1,20 @@
 """Weighted training of a generative model on biased plus reference data."""
 
 import inspect
-from numbers import Integral
+import warnings
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, DensityMixin, MetaEstimatorMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    DensityMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import ClassifierTags, check_random_state
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -18,20 +25,23 @@ from sklearn.utils.validation import (
 
 from ._domains import TARGET, check_domain_labels
 from ._ratio import DensityRatioEstimator
+from ._weights import warn_if_weights_collapse
+from .exceptions import WeightCollapseWarning
 from .metrics import effective_sample_size
 
-# Upper bound on the importance weights of the default ratio estimator: a biased
-# row weighs at most as much as 20 reference rows, so a handful of rows with
-# saturated classifier probabilities (c(x) = 1 - eps gives weights of order
+# Default bound on the weight of a biased row relative to a reference row (whose
+# weight is 1), applied to the out-of-fold weights of any ratio estimator: a
+# biased row weighs at most as much as 20 reference rows, so a handful of rows
+# with saturated classifier probabilities (c(x) = 1 - eps gives weights of order
 # 1e15) cannot take over the fit. It leaves untouched the ratios p_ref / p_bias
 # of the group imbalances it is meant to correct (at most 5 in the paper's
 # splits); groups under-represented by more than 20x are only partly
 # corrected. In the replication benchmark (benchmarks/fair_generation.py, 240
-# fits on digits) clip 20 gives the lowest mean fairness discrepancy of the
-# clips tried (0.050, against 0.052 for clip 10, 0.066 for clip 5, 0.059 for
-# clip 50 with 25 collapsed fits, 0.196 unclipped with 72 collapsed), and
-# flattening (power 0.5) doubles it (0.104) by under-correcting.
-DEFAULT_CLIP = 20.0
+# fits on digits) a bound of 20 gives the lowest mean fairness discrepancy of the
+# bounds tried (0.050, against 0.052 for 10, 0.066 for 5, 0.059 for 50 with 25
+# collapsed fits, 0.196 unbounded with 72 collapsed), and flattening (power 0.5)
+# doubles it (0.104) by under-correcting.
+DEFAULT_MAX_WEIGHT_RATIO = 20.0
 
 
 def _generator_has(attribute):
@@ -73,29 +83,33 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         ``fit`` takes no ``sample_weight`` needs ``fallback="resample"`` for
         non-uniform weights.
     ratio_estimator : estimator with ``fit_predict_weight``, default=None
-        Estimates ``p_ref / p_bias`` (e.g. :class:`DensityRatioEstimator`); its
-        ``power`` and ``clip`` post-process the weights. ``None`` means
-        ``DensityRatioEstimator(clip=20.0)``: no biased row weighs more than
-        20 reference rows, so a few rows with saturated classifier
-        probabilities cannot dominate the fit; groups under-represented in the
-        biased data by more than 20x are then only partly corrected (pass an
-        estimator with a larger ``clip`` for those, at the cost of effective
-        sample size). ``benchmarks/fair_generation.py`` compares this default
-        with other clips and flattening. Only used by ``strategy="importance"``.
+        Estimates ``p_ref / p_bias`` (e.g. :class:`DensityRatioEstimator` or
+        :class:`CalibratedRatio`); its ``power`` and ``clip`` post-process the
+        weights, before ``max_weight_ratio``. ``None`` means
+        ``DensityRatioEstimator()``. It is fitted on 0/1 domain labels (the
+        trainer's ``target_label`` decides which rows are the reference).
+        Only used by ``strategy="importance"``.
     strategy : {"importance", "uniform", "reference"}, default="importance"
         ``"importance"``: Algorithm 1. ``"uniform"``: all rows of both datasets
         with equal weights (the paper's equi-weight baseline).
         ``"reference"``: the reference rows only. One grid search over this
         parameter runs the paper's comparison.
+    max_weight_ratio : float > 0 or None, default=20.0
+        Upper bound on the weight of a biased row relative to a reference row
+        (weight 1), applied to the out-of-fold weights of any ratio estimator:
+        no biased row weighs more than ``max_weight_ratio`` reference rows, so a
+        few rows with saturated classifier probabilities cannot dominate the
+        fit. Groups under-represented in the biased data by more than this
+        factor are only partly corrected; raise it for those, at the cost of
+        effective sample size. ``None`` disables the bound.
+        ``benchmarks/fair_generation.py`` compares this default with other
+        bounds and with flattening.
     cv : int, cross-validation generator or iterable, default=5
-        Folds of the cross-fitting in phase 1. They replace the ``cv`` of the
-        :class:`DensityRatioEstimator` that cross-fits: the ratio estimator
-        itself, or the shallowest one among its parameters for a wrapper whose
-        own ``cv`` means something else (e.g. the calibration folds of
-        :class:`CalibratedRatio`). A ratio estimator with neither keeps its own
-        folds. An int means a shuffled
-        :class:`~sklearn.model_selection.StratifiedKFold` (stratified by domain)
-        seeded from ``random_state``.
+        Folds of the cross-fitting in phase 1, passed to the ratio estimator's
+        ``fit_predict_weight(..., cv=...)`` (a ratio estimator whose
+        ``fit_predict_weight`` takes no ``cv`` keeps its own folds). An int
+        means a shuffled :class:`~sklearn.model_selection.StratifiedKFold`
+        (stratified by domain) seeded from ``random_state``.
     fallback : {"resample"} or None, default=None
         What to do when the generator's ``fit`` takes no ``sample_weight`` and
         the weights are not uniform. ``None`` raises a ``TypeError``.
@@ -106,6 +120,9 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
     random_state : int, RandomState instance or None, default=None
         Seeds the cross-fitting folds (when ``cv`` is an int) and the bootstrap
         of ``fallback="resample"``.
+    target_label : int, float, bool or str, default=None
+        The label of ``y`` that marks the reference rows. Needed unless the
+        labels are 0/1, -1/1 or False/True, whose larger value is the reference.
 
     Attributes
     ----------
@@ -139,10 +156,9 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
 
     Notes
     -----
-    Warns with :class:`~skratio.WeightCollapseWarning` (raised by the ratio
-    estimator's :meth:`~DensityRatioEstimator.fit_predict_weight`) when the
-    effective sample size of the biased rows' weights falls below 10% of
-    their number.
+    Warns with :class:`~skratio.WeightCollapseWarning` when the effective
+    sample size of the biased rows' training weights (after
+    ``max_weight_ratio``) falls below 10% of their number.
 
     Examples
     --------
@@ -173,9 +189,11 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         "generator": [HasMethods(["fit", "sample"])],
         "ratio_estimator": [HasMethods(["fit_predict_weight"]), None],
         "strategy": [StrOptions({"importance", "uniform", "reference"})],
+        "max_weight_ratio": [Interval(Real, 0, None, closed="neither"), None],
         "cv": ["cv_object"],
         "fallback": [StrOptions({"resample"}), None],
         "random_state": ["random_state"],
+        "target_label": [Real, str, None],
     }
 
     def __init__(
@@ -184,17 +202,22 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         ratio_estimator=None,
         *,
         strategy="importance",
+        max_weight_ratio=DEFAULT_MAX_WEIGHT_RATIO,
         cv=5,
         fallback=None,
         random_state=None,
+        target_label=None,
     ):
         self.generator = generator
         self.ratio_estimator = ratio_estimator
         self.strategy = strategy
+        self.max_weight_ratio = max_weight_ratio
         self.cv = cv
         self.fallback = fallback
         self.random_state = random_state
+        self.target_label = target_label
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
         """Fit the ratio estimator (phase 1) and the weighted generator (phase 2).
 
@@ -203,8 +226,9 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         X : array-like of shape (n_samples, n_features)
             Rows of both datasets, e.g. from :func:`skratio.stack_domains`.
         y : array-like of shape (n_samples,)
-            Domain labels: exactly two values; the larger one (``1``) marks the
-            reference rows, the other (``0``) the biased rows.
+            Domain labels, exactly two values: 0/1, -1/1 or False/True (the
+            larger marks the reference rows, the other the biased rows), or any
+            two labels with ``target_label`` naming the reference.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights. They are passed to the ratio estimator and multiply
             the importance weights of phase 2.
@@ -214,9 +238,10 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         self : WeightedGenerativeTrainer
             The fitted trainer.
         """
-        self._validate_params()
         X, y = validate_data(self, X, y)
-        self.classes_, y_encoded = check_domain_labels(y, type(self).__name__)
+        self.classes_, y_encoded = check_domain_labels(
+            y, type(self).__name__, self.target_label
+        )
         user_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
@@ -227,14 +252,9 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             self._check_weights_uniform(is_reference, user_weight)
         rng = check_random_state(self.random_state)
         if self.strategy == "importance":
-            self.ratio_estimator_ = clone(self._get_ratio_estimator())
-            cv_param = _cross_fitting_cv_param(self.ratio_estimator_)
-            if cv_param is not None:
-                self.ratio_estimator_.set_params(**{cv_param: self._cv_splitter(rng)})
-            base_weight = self.ratio_estimator_.fit_predict_weight(
-                X, y, sample_weight=sample_weight
+            base_weight = self._importance_weight(
+                X, y_encoded, sample_weight, is_reference, rng
             )
-            base_weight[is_reference] = 1.0
         else:
             self.ratio_estimator_ = None
             base_weight = self._baseline_weight(is_reference)
@@ -275,10 +295,40 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             "(an approximation)."
         )
 
-    def _get_ratio_estimator(self):
-        if self.ratio_estimator is None:
-            return DensityRatioEstimator(clip=DEFAULT_CLIP)
-        return self.ratio_estimator
+    def _importance_weight(self, X, y_encoded, sample_weight, is_reference, rng):
+        """Phase 1: out-of-fold ``p_ref / p_bias`` of biased rows, 1 for reference rows.
+
+        The bound ``max_weight_ratio`` applies whatever estimator gave the
+        weights, and the collapse warning reads the bounded weights, which are
+        the ones the generator is trained with.
+        """
+        self.ratio_estimator_ = clone(
+            DensityRatioEstimator()
+            if self.ratio_estimator is None
+            else self.ratio_estimator
+        )
+        cross_fit = self.ratio_estimator_.fit_predict_weight
+        kwargs = {"sample_weight": sample_weight}
+        if "cv" in inspect.signature(cross_fit).parameters:
+            kwargs["cv"] = self._cv_splitter(rng)
+        with warnings.catch_warnings():
+            # The ratio estimator warns about its own, unbounded weights; the
+            # trainer checks the bounded ones below.
+            warnings.simplefilter("ignore", WeightCollapseWarning)
+            weight = np.asarray(cross_fit(X, y_encoded, **kwargs), dtype=np.float64)
+        if weight.shape != (X.shape[0],) or not np.isfinite(weight).all() or (
+            weight < 0
+        ).any():
+            raise ValueError(
+                f"{type(self.ratio_estimator_).__name__}.fit_predict_weight must "
+                "return one finite, non-negative weight per row."
+            )
+        weight[is_reference] = 1.0
+        if self.max_weight_ratio is not None:
+            np.minimum(weight, self.max_weight_ratio, out=weight)
+        if (~is_reference).any() and weight[~is_reference].any():
+            warn_if_weights_collapse(weight[~is_reference], stacklevel=4)
+        return weight
 
     def _cv_splitter(self, rng):
         if isinstance(self.cv, Integral):
@@ -392,18 +442,6 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         tags.target_tags.required = True
         tags.classifier_tags = ClassifierTags(multi_class=False)
         return tags
-
-
-def _cross_fitting_cv_param(ratio_estimator):
-    """Name of the parameter that holds the cross-fitting folds, or None."""
-    if isinstance(ratio_estimator, DensityRatioEstimator):
-        return "cv"
-    nested = sorted(
-        (name.count("__"), name)
-        for name, value in ratio_estimator.get_params(deep=True).items()
-        if isinstance(value, DensityRatioEstimator)
-    )
-    return f"{nested[0][1]}__cv" if nested else None
 
 
 def _is_constant(values):

@@ -12,6 +12,8 @@ from sklearn.metrics import make_scorer
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 
+from ._validation import check_domain_predictions, check_weights
+
 __all__ = [
     "bayes_optimal_nce",
     "effective_sample_size",
@@ -29,48 +31,9 @@ __all__ = [
 _EPS = np.finfo(np.float64).eps
 
 
-def _check_weights(weights, name="weights"):
-    weights = column_or_1d(
-        check_array(weights, ensure_2d=False, dtype=np.float64, input_name=name)
-    )
-    if (weights < 0).any():
-        raise ValueError(f"{name} must be non-negative.")
-    return weights
-
-
-def _check_target_proba(y_proba):
-    """Probability of the target domain, from a (n,) or (n, 2) array."""
-    y_proba = check_array(y_proba, ensure_2d=False, dtype=np.float64, input_name="y_proba")
-    if y_proba.ndim == 2:
-        if y_proba.shape[1] != 2:
-            raise ValueError(
-                "y_proba must have shape (n_samples,) or (n_samples, 2); got "
-                f"{y_proba.shape}."
-            )
-        y_proba = y_proba[:, 1]
-    if ((y_proba < 0) | (y_proba > 1)).any():
-        raise ValueError("y_proba must contain probabilities in [0, 1].")
-    return y_proba
-
-
-def _check_domain_predictions(y_true, y_proba, sample_weight):
-    """Validate 0/1 domain labels, target probabilities and row weights."""
-    # dtype=None so that string labels reach the domain-label check below.
-    y_true = column_or_1d(
-        check_array(y_true, ensure_2d=False, dtype=None, input_name="y_true")
-    )
-    y_proba = _check_target_proba(y_proba)
-    check_consistent_length(y_true, y_proba)
-    if not np.isin(y_true, (0, 1)).all():
-        raise ValueError("y_true must contain domain labels 0 (source) and 1 (target).")
-    if sample_weight is None:
-        sample_weight = np.ones_like(y_proba)
-    sample_weight = _check_weights(sample_weight, "sample_weight")
-    check_consistent_length(y_true, sample_weight)
-    return y_true, y_proba, sample_weight
-
-
-def negative_cross_entropy(y_true, y_proba, *, prior_ratio=None, sample_weight=None):
+def negative_cross_entropy(
+    y_true, y_proba, *, prior_ratio=None, sample_weight=None, target_label=None
+):
     """Negative cross-entropy (NCE) of a domain classifier; higher is better.
 
     Choi et al. (2020), Eq. 6::
@@ -84,7 +47,8 @@ def negative_cross_entropy(y_true, y_proba, *, prior_ratio=None, sample_weight=N
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        Domain labels, 0 (source) or 1 (target).
+        Domain labels: 0 (source) or 1 (target), or -1/1, or False/True;
+        other labels need ``target_label``.
     y_proba : array-like of shape (n_samples,) or (n_samples, 2)
         Predicted probability of the target domain, or both columns of
         ``predict_proba``. Clipped to ``[eps, 1 - eps]``.
@@ -93,6 +57,9 @@ def negative_cross_entropy(y_true, y_proba, *, prior_ratio=None, sample_weight=N
         uses the proportions of ``y_true``.
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights.
+    target_label : int, float, bool or str, default=None
+        The label of ``y_true`` that marks target rows; every other label is
+        the source. Needed for labels other than 0/1, -1/1 and False/True.
 
     Returns
     -------
@@ -105,8 +72,8 @@ def negative_cross_entropy(y_true, y_proba, *, prior_ratio=None, sample_weight=N
     >>> round(negative_cross_entropy([0, 1], [0.5, 0.5]), 4)
     -0.6931
     """
-    y_true, y_proba, sample_weight = _check_domain_predictions(
-        y_true, y_proba, sample_weight
+    y_true, y_proba, sample_weight = check_domain_predictions(
+        y_true, y_proba, sample_weight, target_label
     )
     y_proba = np.clip(y_proba, _EPS, 1.0 - _EPS)
     is_target = y_true == 1
@@ -150,7 +117,8 @@ def _weighted_quantiles(values, weights, levels):
 
 
 def _calibration_bins(
-    y_true, y_proba, *, n_bins=10, strategy="uniform", sample_weight=None
+    y_true, y_proba, *, n_bins=10, strategy="uniform", sample_weight=None,
+    target_label=None,
 ):
     """Reliability-diagram bins of a domain classifier's probabilities.
 
@@ -158,8 +126,8 @@ def _calibration_bins(
     weighted fraction of target rows, the weighted mean predicted probability
     and the total weight of each bin.
     """
-    y_true, y_proba, sample_weight = _check_domain_predictions(
-        y_true, y_proba, sample_weight
+    y_true, y_proba, sample_weight = check_domain_predictions(
+        y_true, y_proba, sample_weight, target_label
     )
     y_true = y_true.astype(np.float64)
     if not sample_weight.any():
@@ -193,7 +161,8 @@ def _calibration_bins(
 
 
 def expected_calibration_error(
-    y_true, y_proba, *, n_bins=10, strategy="uniform", sample_weight=None
+    y_true, y_proba, *, n_bins=10, strategy="uniform", sample_weight=None,
+    target_label=None,
 ):
     """Expected calibration error (ECE) of a domain classifier.
 
@@ -210,7 +179,8 @@ def expected_calibration_error(
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        Domain labels, 0 (source) or 1 (target).
+        Domain labels: 0 (source) or 1 (target), or -1/1, or False/True;
+        other labels need ``target_label``.
     y_proba : array-like of shape (n_samples,) or (n_samples, 2)
         Predicted probability of the target domain, or both columns of
         ``predict_proba``.
@@ -222,6 +192,9 @@ def expected_calibration_error(
         (about) equal weight.
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights; integer weights give the ECE of the rows repeated.
+    target_label : int, float, bool or str, default=None
+        The label of ``y_true`` that marks target rows, as in
+        :func:`negative_cross_entropy`.
 
     Returns
     -------
@@ -242,7 +215,8 @@ def expected_calibration_error(
     0.0
     """
     prob_true, prob_pred, bin_weight = _calibration_bins(
-        y_true, y_proba, n_bins=n_bins, strategy=strategy, sample_weight=sample_weight
+        y_true, y_proba, n_bins=n_bins, strategy=strategy, sample_weight=sample_weight,
+        target_label=target_label,
     )
     return float(np.average(np.abs(prob_true - prob_pred), weights=bin_weight))
 
@@ -332,7 +306,7 @@ def effective_sample_size(weights):
     >>> effective_sample_size([1.0, 0.0, 0.0, 0.0])
     1.0
     """
-    weights = _check_weights(weights)
+    weights = check_weights(weights)
     if weights.size == 0 or not weights.any():
         raise ValueError("effective_sample_size needs at least one positive weight.")
     # Scale by the largest weight so squares of huge weights cannot overflow.
@@ -394,7 +368,7 @@ def importance_weighted_mean(values, weights):
     2.6667
     """
     values = check_array(values, ensure_2d=False, dtype=np.float64, input_name="values")
-    weights = _check_weights(weights)
+    weights = check_weights(weights)
     check_consistent_length(values, weights)
     ess = effective_sample_size(weights)
     # Relative to the largest weight, so that no square overflows; the
@@ -515,7 +489,7 @@ def frechet_distance(X, Y, *, sample_weight=None):
             f"{Y.shape[1]}."
         )
     if sample_weight is not None:
-        sample_weight = _check_weights(sample_weight, "sample_weight")
+        sample_weight = check_weights(sample_weight, "sample_weight")
         check_consistent_length(X, sample_weight)
         if not sample_weight.any():
             raise ValueError("sample_weight must have at least one positive weight.")
@@ -602,7 +576,7 @@ def squared_mmd(X, Y, *, sample_weight=None, gamma=None):
         )
     if sample_weight is None:
         sample_weight = np.ones(X.shape[0])
-    sample_weight = _check_weights(sample_weight, "sample_weight")
+    sample_weight = check_weights(sample_weight, "sample_weight")
     check_consistent_length(X, sample_weight)
     if np.count_nonzero(sample_weight) < 2:
         raise ValueError(

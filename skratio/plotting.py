@@ -11,7 +11,6 @@ import numpy as np
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
-from ._calibration import CalibratedRatio
 from ._domains import encode_domain_labels
 from .metrics import _calibration_bins, expected_calibration_error
 
@@ -485,9 +484,10 @@ class RatioCalibrationDisplay:
     ):
         """Reliability diagram of a fitted ratio estimator's domain classifier.
 
-        For a :class:`~skratio.CalibratedRatio`, two curves: the classifier
-        before calibration (the mean of the classifiers that the calibrators
-        were fitted to) and after.
+        For an estimator with ``predict_uncalibrated_proba`` (a
+        :class:`~skratio.CalibratedRatio`), two curves: the classifier before
+        calibration (the mean of the classifiers that the calibrators were
+        fitted to) and after.
 
         Parameters
         ----------
@@ -521,8 +521,8 @@ class RatioCalibrationDisplay:
         check_is_fitted(estimator)
         y_true = encode_domain_labels(column_or_1d(np.asarray(y)), estimator.classes_)
         proba = estimator.predict_proba(X)[:, 1]
-        if isinstance(estimator, CalibratedRatio):
-            before, after = estimator._uncalibrated_proba(X), proba
+        if hasattr(estimator, "predict_uncalibrated_proba"):
+            before, after = estimator.predict_uncalibrated_proba(X)[:, 1], proba
         else:
             before, after = proba, None
         return cls.from_predictions(

@@ -187,8 +187,11 @@ def test_frozen_classifier_must_know_the_domain_labels():
 def test_sparse_input_and_string_labels():
     X, y, _ = make_gaussian_shift(300, 300, random_state=0)
     labels = np.where(y == 1, "reference", "biased")
-    dense = CalibratedRatio().fit(X, labels)
-    sparse_fit = CalibratedRatio().fit(sparse.csr_matrix(X), labels)
+    # A bare logistic regression treats sparse and dense input alike (the
+    # default classifier centres dense input only).
+    estimator = DensityRatioEstimator(LogisticRegression(), target_label="reference")
+    dense = CalibratedRatio(estimator).fit(X, labels)
+    sparse_fit = CalibratedRatio(estimator).fit(sparse.csr_matrix(X), labels)
     np.testing.assert_array_equal(dense.classes_, ["biased", "reference"])
     np.testing.assert_allclose(
         dense.predict_weight(X),

@@ -141,7 +141,7 @@ def test_calibration_display_before_and_after(pyplot):
     before, after = display.labels
     assert "before" in before and "after" in after
     after_proba = calibrated.predict_proba(X_test)[:, 1]
-    before_proba = calibrated._uncalibrated_proba(X_test)
+    before_proba = calibrated.predict_uncalibrated_proba(X_test)[:, 1]
     for line, proba, error in zip(
         display.lines_, (before_proba, after_proba), display.calibration_errors
     ):
@@ -162,7 +162,9 @@ def test_calibration_display_before_and_after(pyplot):
 def test_calibration_display_of_an_uncalibrated_estimator(pyplot):
     X, y, X_test, y_test = _overconfident_case()
     labels = np.where(y_test == 1, "ref", "bias")
-    ratio = DensityRatioEstimator(GaussianNB()).fit(X, np.where(y == 1, "ref", "bias"))
+    ratio = DensityRatioEstimator(GaussianNB(), target_label="ref").fit(
+        X, np.where(y == 1, "ref", "bias")
+    )
     display = RatioCalibrationDisplay.from_estimator(
         ratio,
         X_test,

@@ -106,13 +106,21 @@ def test_direction_of_the_ratio(n_source, n_target):
     assert swapped.prior_ratio_ == pytest.approx(1 / ratio.prior_ratio_)
 
 
-def test_target_label_is_the_larger_class():
+def test_target_label_names_the_numerator_whatever_the_sort_order():
     X, y, _ = make_gaussian_shift(300, 300, random_state=0)
-    labels = np.where(y == 1, "reference", "biased")
     by_int = DensityRatioEstimator().fit(X, y)
-    by_str = DensityRatioEstimator().fit(X, labels)
-    assert list(by_str.classes_) == ["biased", "reference"]
+    # "reference" sorts before "synthetic": a sort-order mapping would make the
+    # synthetic rows the target and invert every weight.
+    labels = np.where(y == 1, "reference", "synthetic")
+    with pytest.raises(ValueError, match=r"\['reference', 'synthetic'\].*target_label="):
+        DensityRatioEstimator().fit(X, labels)
+    by_str = DensityRatioEstimator(target_label="reference").fit(X, labels)
+    assert list(by_str.classes_) == ["synthetic", "reference"]
     np.testing.assert_allclose(by_str.predict_log_weight(X), by_int.predict_log_weight(X))
+    inverted = DensityRatioEstimator(target_label="synthetic").fit(X, labels)
+    np.testing.assert_allclose(
+        inverted.predict_log_weight(X), -by_int.predict_log_weight(X), atol=1e-6
+    )
 
 
 def test_prior_correction_removes_the_class_imbalance_bias():
@@ -288,7 +296,11 @@ def test_sample_weight_sets_the_prior_ratio_and_reaches_the_classifier():
     sample_weight = np.where(y == 0, 0.5, 2.0)
     ratio = DensityRatioEstimator().fit(X, y, sample_weight=sample_weight)
     assert ratio.prior_ratio_ == pytest.approx((200 * 0.5) / (100 * 2.0))
-    direct = LogisticRegression(max_iter=1000).fit(X, y, sample_weight=sample_weight)
+    # The default classifier, with the weights in both steps (weighted moments).
+    direct = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(
+        X, y, standardscaler__sample_weight=sample_weight,
+        logisticregression__sample_weight=sample_weight,
+    )
     np.testing.assert_allclose(ratio.predict_proba(X), direct.predict_proba(X))
 
 
@@ -320,7 +332,7 @@ def test_score_is_the_mean_log_likelihood_of_the_domain_labels():
     ratio = DensityRatioEstimator().fit(X, y)
     assert ratio.score(X, y) == pytest.approx(-log_loss(y, ratio.predict_proba(X)))
     labels = np.where(y == 1, "ref", "bias")
-    by_str = DensityRatioEstimator().fit(X, labels)
+    by_str = DensityRatioEstimator(target_label="ref").fit(X, labels)
     assert by_str.score(X, labels) == pytest.approx(ratio.score(X, y))
     with pytest.raises(ValueError, match="not seen in fit"):
         by_str.score(X, np.where(y == 1, "ref", "other"))

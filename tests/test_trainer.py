@@ -11,6 +11,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import check_random_state
 
@@ -146,14 +148,23 @@ def test_biased_weights_come_from_models_that_did_not_see_the_row():
     np.testing.assert_allclose(trainer.ratio_estimator_.predict_weight(X[y == 0]), 27.0)
 
 
+class _FoldSpy(DensityRatioEstimator):
+    """Records the folds that fit_predict_weight receives."""
+
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        self.cv_received_ = cv
+        return super().fit_predict_weight(X, y, sample_weight=sample_weight, cv=cv)
+
+
 def test_cv_and_random_state_drive_the_cross_fitting(gaussian_data):
     X, y = gaussian_data
-    ratio = DensityRatioEstimator(cv=5)
+    ratio = _FoldSpy(cv=5)
     trainer = WeightedGenerativeTrainer(
         KernelDensity(), ratio, cv=3, random_state=0
     ).fit(X, y)
-    assert trainer.ratio_estimator_.cv.get_n_splits() == 3
-    assert ratio.cv == 5  # the user's estimator is cloned, not modified
+    assert trainer.ratio_estimator_.cv_received_.get_n_splits() == 3
+    assert trainer.ratio_estimator_.cv == 5  # passed per call, never set
+    assert not hasattr(ratio, "cv_received_")  # the user's estimator is cloned
     again = WeightedGenerativeTrainer(KernelDensity(), ratio, cv=3, random_state=0).fit(
         X, y
     )
@@ -165,24 +176,26 @@ def test_cv_and_random_state_drive_the_cross_fitting(gaussian_data):
 
 
 class _RatioWrapper(BaseEstimator):
-    """A ratio estimator whose own ``cv`` is not the cross-fitting folds."""
+    """A ratio estimator whose fit_predict_weight takes no folds."""
 
-    def __init__(self, estimator=None, cv=7):
+    def __init__(self, estimator=None):
         self.estimator = estimator
-        self.cv = cv
 
     def fit_predict_weight(self, X, y, sample_weight=None):
         self.estimator_ = clone(self.estimator)
         return self.estimator_.fit_predict_weight(X, y, sample_weight=sample_weight)
 
 
-def test_cv_reaches_the_wrapped_cross_fitting_estimator(gaussian_data):
+def test_a_ratio_estimator_without_a_cv_keyword_keeps_its_own_folds(gaussian_data):
     X, y = gaussian_data
+    inner = _FoldSpy(cv=4, random_state=0)
     trainer = WeightedGenerativeTrainer(
-        KernelDensity(), _RatioWrapper(DensityRatioEstimator()), cv=3, random_state=0
+        KernelDensity(), _RatioWrapper(inner), cv=3, random_state=0
     ).fit(X, y)
-    assert trainer.ratio_estimator_.cv == 7
-    assert trainer.ratio_estimator_.estimator_.cv.get_n_splits() == 3
+    assert trainer.ratio_estimator_.estimator_.cv_received_ is None
+    direct = clone(inner).fit_predict_weight(X, y)
+    expected = np.where(y == 1, 1.0, np.minimum(direct, 20.0))
+    np.testing.assert_allclose(trainer.weights_, expected / expected.mean())
 
 
 def _collapsing_split():
@@ -197,15 +210,37 @@ def test_default_weights_do_not_collapse_where_raw_weights_do():
     n_biased = np.sum(y == 0)
     with pytest.warns(WeightCollapseWarning):
         raw = WeightedGenerativeTrainer(
-            KernelDensity(), DensityRatioEstimator(), random_state=0
+            KernelDensity(), DensityRatioEstimator(), max_weight_ratio=None,
+            random_state=0,
         ).fit(X, y)
     assert effective_sample_size(raw.weights_[y == 0]) < 0.1 * n_biased
     with warnings.catch_warnings():
         warnings.simplefilter("error", WeightCollapseWarning)
         default = WeightedGenerativeTrainer(KernelDensity(), random_state=0).fit(X, y)
     assert effective_sample_size(default.weights_[y == 0]) >= 0.1 * n_biased
-    # The default clip bounds a biased row's weight by 20 reference rows'.
+    # The default bound: a biased row weighs at most 20 reference rows.
     assert default.weights_.max() <= 20.0 * default.weights_[y == 1][0] * (1 + 1e-12)
+
+
+def test_the_bound_protects_any_ratio_estimator():
+    # The user's own estimator (no clip) gets the same protection as the
+    # default one: the bound belongs to the trainer, not to the estimator.
+    X, y, _ = _collapsing_split()
+    own = DensityRatioEstimator(make_pipeline(StandardScaler(), LogisticRegression()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WeightCollapseWarning)
+        trainer = WeightedGenerativeTrainer(KernelDensity(), own, random_state=0).fit(
+            X, y
+        )
+    relative = trainer.weights_[y == 0] / trainer.weights_[y == 1][0]
+    assert relative.max() <= 20.0 * (1 + 1e-12)
+    # The unbounded weights of the same estimator exceed the bound.
+    unbounded = clone(own).fit_predict_weight(X, y, cv=5)
+    assert unbounded[y == 0].max() > 20.0
+    looser = WeightedGenerativeTrainer(
+        KernelDensity(), own, max_weight_ratio=50.0, random_state=0
+    ).fit(X, y)
+    assert (looser.weights_[y == 0] / looser.weights_[y == 1][0]).max() > 20.0
 
 
 def test_importance_moves_sampled_group_shares_to_the_reference():
