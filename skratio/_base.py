@@ -43,6 +43,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._dask import is_dask_collection, predict_lazily
 from ._domains import SOURCE, check_domain_labels, encode_domain_labels
 from ._weights import (
     check_no_resampling,
@@ -332,12 +333,16 @@ class BaseRatioEstimator(
 
         Returns
         -------
-        log_weight : ndarray of shape (n_samples,)
+        log_weight : ndarray of shape (n_samples,) or dask collection
             ``power * (log prior_ratio_ + logit c(x))``, clipped to ``clip``;
             finite (``-inf`` only for a lower ``clip`` bound of 0, which no
             positive weight reaches). Rows are weighed in chunks, so the
-            classifier's intermediate arrays stay of bounded size.
+            classifier's intermediate arrays stay of bounded size. For a dask
+            array or DataFrame, a lazy dask array or Series computed chunk by
+            chunk (partition by partition).
         """
+        if is_dask_collection(X):
+            return predict_lazily(self.predict_log_weight, X)
         X = self._validate_X_predict(X)
         options = self._ratio_options()
         log_prior = np.log(self.prior_ratio_)
@@ -361,9 +366,12 @@ class BaseRatioEstimator(
 
         Returns
         -------
-        weight : ndarray of shape (n_samples,)
-            Positive, finite weights ``exp(predict_log_weight(X))``.
+        weight : ndarray of shape (n_samples,) or dask collection
+            Positive, finite weights ``exp(predict_log_weight(X))``; lazy for a
+            dask array or DataFrame, as in :meth:`predict_log_weight`.
         """
+        if is_dask_collection(X):
+            return predict_lazily(self.predict_weight, X)
         return np.exp(self.predict_log_weight(X))
 
     def predict_proba(self, X):

@@ -1,13 +1,16 @@
 """DensityRatioEstimator against analytic density ratios, and its input checks."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
@@ -474,3 +477,23 @@ def test_metadata_routing_without_sample_weight_needs_no_request(gaussian):
     np.testing.assert_allclose(
         routed.predict_weight(X), DensityRatioEstimator().fit(X, y).predict_weight(X)
     )
+
+
+@pytest.mark.parametrize(
+    "load", [load_breast_cancer, load_digits, load_diabetes, load_wine],
+    ids=["breast_cancer", "digits", "diabetes", "wine"],
+)
+def test_default_classifier_converges_on_raw_real_data(load):
+    # The default classifier standardises its input: at the raw scale of these
+    # datasets (features from 1e-3 to 1e3) a bare logistic regression needs
+    # thousands of L-BFGS iterations (benchmarks/default_classifier.py).
+    X = load().data
+    rng = np.random.default_rng(0)
+    # A selection that depends on the features: rows above the median of the
+    # first feature are twice as likely to be in the target.
+    above = X[:, 0] > np.median(X[:, 0])
+    y = (rng.random(len(X)) < np.where(above, 0.4, 0.2)).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        weights = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y)
+    assert np.isfinite(weights).all() and (weights > 0).all()
