@@ -307,6 +307,12 @@ def _pyarrow():
     return pq
 
 
+def _check_output(path):
+    """Fail before any work if ``path`` cannot be written in its format."""
+    if _suffix(path, "the output") != ".csv":
+        _pyarrow()
+
+
 def _read_table(path, role):
     suffix = _suffix(path, role)
     if not os.path.isfile(path):
@@ -497,7 +503,7 @@ def _weigh(args, out):
 
     if args.plot is not None:
         _check_matplotlib("--plot")
-    _suffix(args.output, "the output")
+    _check_output(args.output)
     steps = _Steps("weigh", 3)
     with steps.step("reading"):
         source = _read_table(args.source, "SOURCE")
@@ -557,7 +563,7 @@ def _resample(args, out):
     from . import DensityRatioEstimator, SIRResampler, stack_domains
     from .metrics import effective_sample_size
 
-    _suffix(args.output, "the output")
+    _check_output(args.output)
     steps = _Steps("resample", 4)
     with steps.step("reading"):
         candidates = _read_table(args.candidates, "CANDIDATES")
@@ -784,7 +790,14 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 1 on bad input (reported on one line of stderr).
+        0 on success, 1 on bad input (reported on one line of stderr). Bad
+        options exit through :class:`SystemExit` with status 2.
+
+    Examples
+    --------
+    >>> from skratio.cli import main
+    >>> main(["weigh", "no-such-file.csv", "target.csv", "-o", "weights.csv"])
+    1
     """
     args = _build_parser().parse_args(argv)
     prog = f"skratio {args.command}"

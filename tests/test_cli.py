@@ -1,11 +1,11 @@
 """The ``skratio`` command, driven as a user drives it.
 
-Commands run as ``python -m skratio ...`` in a subprocess. The table of bad
-inputs runs in-process through ``skratio.cli.main`` (the function the console
-script calls), since each subprocess pays about two seconds of imports; one
-case of every kind of error (bad option, bad file, bad data, an error raised by
-the estimators, a missing optional dependency, ``--debug``) also runs as a
-subprocess.
+``python -m skratio`` runs in a subprocess for ``--version``, ``weigh``,
+``resample``, a bad option, an error raised by the estimators and ``--debug``.
+The other cases, above all the table of bad inputs, run in-process through
+``skratio.cli.main``, the function the console script calls, since each
+subprocess pays seconds of imports. Every error case checks the exit status,
+one line on stderr, no traceback and no output file.
 """
 
 import csv
@@ -34,27 +34,11 @@ ENV = {
 N_SOURCE, N_TARGET = 240, 80
 
 
-# Runs the command as if the modules ``names`` were not installed.
-BLOCKED = """
-import runpy, sys
-class Missing:
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in {names}:
-            raise ModuleNotFoundError(f"No module named {{name!r}}")
-sys.meta_path.insert(0, Missing())
-runpy.run_module("skratio", run_name="__main__")
-"""
-
-
-def run_skratio(*args, cwd, block=()):
-    """``python -m skratio args`` in a subprocess; ``block`` hides modules."""
-    if block:
-        command = [sys.executable, "-c", BLOCKED.format(names=tuple(block))]
-    else:
-        command = [sys.executable, "-m", "skratio"]
+def run_skratio(*args, cwd):
+    """``python -m skratio args`` in a subprocess."""
     return subprocess.run(
-        [*command, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=ENV,
-        timeout=120,
+        [sys.executable, "-m", "skratio", *map(str, args)], capture_output=True,
+        text=True, cwd=cwd, env=ENV, timeout=300,
     )
 
 
@@ -96,6 +80,7 @@ def data(tmp_path_factory):
     (folder / "ragged.csv").write_text("a,b,c\n1,2,3\n4,5\n")
     (folder / "table.txt").write_text("a,b,c\n1,2,3\n")
     (folder / "fake.parquet").write_text("a,b,c\n1,2,3\n")
+    (folder / "source.parquet").write_bytes(b"PAR1")  # read needs pyarrow first
     return folder, X_source, X_target, ids
 
 
@@ -117,18 +102,24 @@ def test_version_and_python_m(tmp_path):
     result = run_skratio("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"skratio {skratio.__version__}"
-    result = run_skratio("--help", cwd=tmp_path)
-    assert result.returncode == 0
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
     for command in ("demo", "weigh", "resample"):
-        assert command in result.stdout
+        assert command in out
 
 
-def test_demo_reports_weights_and_fair_generation(tmp_path):
+def test_demo_reports_weights_and_fair_generation(tmp_path, monkeypatch, capsys):
     pytest.importorskip("matplotlib")
-    result = run_skratio("demo", "--random-state", "1", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    out = result.stdout
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--random-state", "1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    out = captured.out
 
     def figures(label):
         line = re.search(r"^\s*" + re.escape(label) + r"[ \t]+([-\d. \t]+)$", out, re.M)
@@ -200,14 +191,13 @@ def test_weigh_writes_out_of_fold_weights_in_source_order(data, tmp_path):
     assert f"wrote {N_SOURCE} weights" in out_text
 
 
-def test_weigh_calibrated_without_id_column(data, tmp_path):
+def test_weigh_calibrated_without_id_column(data, tmp_path, capsys):
     folder = data[0]
     out = tmp_path / "weights.csv"
-    result = run_skratio(
-        "weigh", folder / "plain.csv", folder / "target.csv", "-o", out,
-        "--calibrate", "sigmoid", "--cv", "3", "--random-state", "4", cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
+    assert main([
+        "weigh", str(folder / "plain.csv"), str(folder / "target.csv"), "-o", str(out),
+        "--calibrate", "sigmoid", "--cv", "3", "--random-state", "4",
+    ]) == 0
     weights, header, _ = weights_in(out)
     assert header == ["weight"]
     X, y = stacked(data)
@@ -215,7 +205,7 @@ def test_weigh_calibrated_without_id_column(data, tmp_path):
         DensityRatioEstimator(cv=3, random_state=4), method="sigmoid"
     ).fit_predict_weight(X, y)[:N_SOURCE]
     np.testing.assert_allclose(weights, expected, rtol=1e-12)
-    assert "calibration: sigmoid" in result.stdout
+    assert "calibration: sigmoid" in capsys.readouterr().out
 
 
 def test_weigh_selected_columns_and_a_histogram(data, tmp_path):
@@ -412,7 +402,7 @@ def test_bad_input_gives_one_line(data, tmp_path, monkeypatch, capsys, arguments
 
 
 # One case of every kind of error, as a user meets it.
-SUBPROCESS_CASES = [BAD_INPUT[0], BAD_INPUT[9], BAD_INPUT[17], BAD_INPUT[24], BAD_INPUT[35]]
+SUBPROCESS_CASES = [BAD_INPUT[0], BAD_INPUT[24]]
 
 
 @pytest.mark.parametrize("arguments, status, message", SUBPROCESS_CASES)
@@ -432,22 +422,27 @@ def test_debug_shows_the_traceback(data, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "blocked, arguments, message",
+    "hidden, arguments, message",
     [
-        (["torch", "skorch"], ["--classifier", "mlp"], 'pip install "skratio[deep]"'),
-        (["matplotlib"], ["--plot", "w.png"], 'pip install "skratio[plot]"'),
-        (["pyarrow"], ["-o", "w.parquet"], 'pip install "skratio[cli]"'),
+        ("skratio.deep", ["--classifier", "mlp"], 'pip install "skratio[deep]"'),
+        ("matplotlib", ["--plot", "w.png"], 'pip install "skratio[plot]"'),
+        ("pyarrow", ["-o", "w.parquet"], 'pip install "skratio[cli]"'),
+        ("pyarrow", ["-o", "w.csv", "--id-column", "x"], 'pip install "skratio[cli]"'),
     ],
 )
-def test_a_missing_optional_dependency_is_named(data, tmp_path, blocked, arguments,
-                                                message):
+def test_a_missing_optional_dependency_is_named(data, tmp_path, monkeypatch, capsys,
+                                                hidden, arguments, message):
+    # A module set to None in sys.modules fails to import, as if not installed.
+    monkeypatch.setitem(sys.modules, hidden, None)
+    monkeypatch.chdir(tmp_path)
     folder = data[0]
+    source = "source.parquet" if arguments[-1] == "x" else "plain.csv"
     output = [] if "-o" in arguments else ["-o", "w.csv"]
-    result = run_skratio(
-        "weigh", folder / "plain.csv", folder / "target.csv", *output, *arguments,
-        cwd=tmp_path, block=blocked,
-    )
-    _check_one_line(result.stderr, result.returncode, 1, message)
+    code = main([
+        "weigh", str(folder / source), str(folder / "target.csv"), *output, *arguments,
+    ])
+    captured = capsys.readouterr()
+    _check_one_line(captured.err, code, 1, message)
     assert not list(tmp_path.iterdir())
 
 
