@@ -99,6 +99,33 @@ def test_trainer_samples_identically_after_reloading(strategy, round_trip):
         )
 
 
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+def test_reweighted_estimator_predicts_identically_after_reloading(round_trip):
+    from sklearn.linear_model import LinearRegression
+
+    from skratio import ReweightedEstimator
+
+    # Labelled source rows, unlabelled (NaN) target rows.
+    labels = np.where(y == 0, X[:, 0] ** 2, np.nan)
+    model = ReweightedEstimator(LinearRegression(), random_state=0).fit(X, labels)
+    loaded = round_trip(model)
+    np.testing.assert_array_equal(loaded.predict(X_new), model.predict(X_new))
+    np.testing.assert_array_equal(loaded.weights_, model.weights_)
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+def test_multi_source_ratio_predicts_identically_after_reloading(round_trip):
+    from skratio import MultiSourceRatio
+
+    domains = np.array(["web", "books", "reference"])[np.arange(len(X)) % 3]
+    ratio = MultiSourceRatio(target_label="reference").fit(X, domains)
+    loaded = round_trip(ratio)
+    np.testing.assert_array_equal(loaded.predict_weight(X_new), ratio.predict_weight(X_new))
+    np.testing.assert_array_equal(
+        loaded.predict_weight(X_new, source="web"), ratio.predict_weight(X_new, source="web")
+    )
+
+
 def test_plain_skops_load_refuses_skratio_types_that_the_helper_trusts():
     # The helper is needed: skops alone does not trust skratio's classes.
     buffer = io.BytesIO()
