@@ -77,10 +77,16 @@ def test_weights_favour_under_represented_topics(example):
 
 
 def test_dsir_weights_favour_under_represented_topics(example):
+    # DSIR's log-weight of a document sums ``log p_ref - log p_pool`` over its
+    # hashed n-grams, so it scales with the document's length; per word, the
+    # n-grams of the over-represented topics must weigh less (checks that the
+    # reference is DSIR's target and the pool its raw data, not the reverse).
     held_out, reference, pool = example["make_split"](0)
     log_weights = example["dsir_log_weights"](pool, reference)
+    n_words = np.array([len(example["documents"][i].split()) for i in pool])
+    per_word = log_weights / n_words
     favoured = np.isin(example["groups"][pool], example["FAVOURED"])
-    assert log_weights[favoured].mean() < log_weights[~favoured].mean()
+    assert per_word[favoured].mean() < per_word[~favoured].mean()
 
 
 @pytest.mark.parametrize("method", ["skratio, Gumbel top-k", "skratio SIR (k=3)"])
