@@ -14,11 +14,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from skratio.deep import GAN, VAE, Flow, MLPDomainClassifier, RealNVP  # noqa: E402
 
-SMALL = dict(hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+SMALL = dict(hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
 
 # The classifier check asks for a training accuracy above 0.83 on blobs: a
 # higher learning rate reaches it in a few epochs.
-CLASSIFIER = dict(SMALL, max_epochs=10, lr=1e-2)
+CLASSIFIER = dict(SMALL, max_epochs=5, lr=3e-2)
 
 ESTIMATORS = [
     MLPDomainClassifier(batch_norm=True, dropout=0.1, **CLASSIFIER),

@@ -22,6 +22,8 @@ from skratio.deep import GAN, VAE, Flow, MLPDomainClassifier, RealNVP  # noqa: E
 from skratio.metrics import frechet_distance  # noqa: E402
 
 FAST = dict(hidden_layer_sizes=(32, 32), lr=3e-3, random_state=0)
+# Few large batches at a high learning rate: about 60 steps in all.
+QUICK = dict(hidden_layer_sizes=(32, 32), lr=1e-2, batch_size=250, random_state=0)
 
 
 def two_groups(n, minority_share, seed):
@@ -46,9 +48,9 @@ def side_share(samples):
 @pytest.mark.parametrize(
     "generator",
     [
-        Flow(n_transforms=2, max_epochs=25, **FAST),
-        RealNVP(n_transforms=3, max_epochs=25, **FAST),
-        VAE(max_epochs=25, **FAST),
+        Flow(n_transforms=2, max_epochs=15, **QUICK),
+        RealNVP(n_transforms=3, max_epochs=15, **QUICK),
+        VAE(max_epochs=15, **QUICK),
         GAN(max_epochs=80, hidden_layer_sizes=(32, 32), random_state=0),
     ],
     ids=["Flow", "RealNVP", "VAE", "GAN"],
@@ -147,7 +149,7 @@ def test_trainer_with_flow_learns_the_reference_balance():
     X_split, y, _ = make_biased_split(
         X, groups, bias=0.9, reference_size=0.2, random_state=0
     )
-    flow = Flow(n_transforms=2, max_epochs=25, **FAST)
+    flow = Flow(n_transforms=2, max_epochs=15, **QUICK)
     importance = WeightedGenerativeTrainer(flow, random_state=0).fit(X_split, y)
     uniform = WeightedGenerativeTrainer(flow, strategy="uniform").fit(X_split, y)
     # The reference balance is 0.5 on each side (P(x_0 > 0) = 0.5 by symmetry);
@@ -165,7 +167,7 @@ def test_trainer_with_vae_moves_toward_the_reference():
     X_split, y, _ = make_biased_split(
         X, groups, bias=0.9, reference_size=0.2, random_state=0
     )
-    vae = VAE(max_epochs=25, **FAST)
+    vae = VAE(max_epochs=15, **QUICK)
     trainer = WeightedGenerativeTrainer(vae, random_state=0).fit(X_split, y)
     assert abs(side_share(trainer.sample(2000, random_state=0)) - 0.5) < 0.1
 
@@ -264,7 +266,7 @@ def test_flow_anomaly_detection_on_planted_outliers():
     X_normal, _ = make_moons(n_samples=1000, noise=0.08, random_state=1)
     candidates = np.random.default_rng(2).uniform([-2.0, -1.5], [3.0, 2.0], (3000, 2))
     outliers = candidates[pairwise_distances(candidates, X_train).min(axis=1) > 0.5]
-    flow = Flow("maf", n_transforms=3, max_epochs=30, lr=3e-3, random_state=0)
+    flow = Flow("maf", n_transforms=3, max_epochs=20, **QUICK)
     train_ll = flow.fit(X_train).score_samples(X_train)
     threshold = train_ll.mean() - 3 * train_ll.std()
     detection_rate = np.mean(flow.score_samples(outliers) < threshold)
