@@ -64,7 +64,9 @@ ax.contourf(xx, yy, ll < threshold, levels=[0.5, 1.5], colors=["#f2d0d0"])
 ax.scatter(*X_normal.T, s=4, c="tab:blue", label="new normal rows")
 flagged = flow.score_samples(X_outliers) < threshold
 ax.scatter(*X_outliers[flagged].T, s=12, c="tab:red", label="outliers, flagged")
-ax.scatter(*X_outliers[~flagged].T, s=12, c="black", marker="x", label="outliers, missed")
+ax.scatter(
+    *X_outliers[~flagged].T, s=12, c="black", marker="x", label="outliers, missed"
+)
 ax.set_title(
     f"Flow anomaly detection: {detection_rate:.0%} detected, "
     f"{false_alarm_rate:.1%} false alarms"

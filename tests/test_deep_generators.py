@@ -271,7 +271,6 @@ def test_flow_anomaly_detection_on_planted_outliers():
     threshold = train_ll.mean() - 3 * train_ll.std()
     detection_rate = np.mean(flow.score_samples(outliers) < threshold)
     false_alarm_rate = np.mean(flow.score_samples(X_normal) < threshold)
-    print(f"detection rate {detection_rate:.3f}, false-alarm rate {false_alarm_rate:.3f}")
     # False alarms: Cantelli's inequality bounds P(LL < mean - 3 sd) by
     # 1 / (1 + 9) = 0.1 for any distribution of log-likelihoods; new normal
     # rows follow the training distribution. Detection: the outliers lie at

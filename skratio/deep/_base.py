@@ -76,7 +76,7 @@ def seeded(random_state, device="cpu"):
 
 
 def mlp(n_inputs, hidden_layer_sizes, n_outputs, *, dropout=0.0, batch_norm=False):
-    """A multi-layer perceptron: (Linear, [BatchNorm], ReLU, [Dropout]) x hidden, Linear."""
+    """An MLP: (Linear, [BatchNorm], ReLU, [Dropout]) per hidden layer, then Linear."""
     layers = []
     for width in hidden_layer_sizes:
         layers.append(torch.nn.Linear(n_inputs, width))
@@ -102,7 +102,8 @@ def weighted_mean(loss, weight, normalize):
     weight = weight.to(loss.dtype)
     if normalize:
         # A batch of zero-weight rows contributes nothing (not 0/0).
-        return (weight * loss).sum() / weight.sum().clamp_min(torch.finfo(loss.dtype).tiny)
+        total = weight.sum().clamp_min(torch.finfo(loss.dtype).tiny)
+        return (weight * loss).sum() / total
     return (weight * loss).mean()
 
 
