@@ -169,7 +169,10 @@ def held_out_split(groups, seed):
     rng = np.random.default_rng(seed)
     per_group = N_HELD_OUT // 2
     held = np.concatenate(
-        [rng.choice(np.flatnonzero(groups == g), per_group, replace=False) for g in (0, 1)]
+        [
+            rng.choice(np.flatnonzero(groups == g), per_group, replace=False)
+            for g in (0, 1)
+        ]
     )
     return held, np.setdiff1d(np.arange(groups.shape[0]), held)
 
@@ -214,14 +217,17 @@ def fair_generation(device, seeds, percs, quick):
     for gen_name in deep_generators(device, quick):
         for perc in percs:
             for strategy in STRATEGIES:
+                key = (gen_name, perc, strategy)
                 rows = [
-                    r for r in records
-                    if (r["generator"], r["perc"], r["strategy"]) == (gen_name, perc, strategy)
+                    r
+                    for r in records
+                    if (r["generator"], r["perc"], r["strategy"]) == key
                 ]
                 entry = {"generator": gen_name, "perc": perc, "strategy": strategy,
                          "seeds": len(rows)}
                 for metric in ("discrepancy", "frechet", "fit_seconds"):
-                    entry[metric], entry[metric + "_se"] = mean_se([r[metric] for r in rows])
+                    values = [r[metric] for r in rows]
+                    entry[metric], entry[metric + "_se"] = mean_se(values)
                 summary.append(entry)
     return records, summary
 
@@ -231,7 +237,9 @@ def true_log_ratio_nce(y, log_ratio, prior_ratio):
     # P(y=1 | x) of the true ratio: r / (gamma + r), computed in log space.
     logit = log_ratio - np.log(prior_ratio)
     proba = 1.0 / (1.0 + np.exp(-logit))
-    return negative_cross_entropy(y, np.column_stack([1 - proba, proba]), prior_ratio=prior_ratio)
+    return negative_cross_entropy(
+        y, np.column_stack([1 - proba, proba]), prior_ratio=prior_ratio
+    )
 
 
 def compare_classifiers(device, quick):
@@ -243,7 +251,9 @@ def compare_classifiers(device, quick):
     source = y_test == 0
     classifiers = {
         "LogisticRegression": LogisticRegression(max_iter=1000),
-        "HistGradientBoostingClassifier": HistGradientBoostingClassifier(random_state=0),
+        "HistGradientBoostingClassifier": HistGradientBoostingClassifier(
+            random_state=0
+        ),
         "MLPDomainClassifier": MLPDomainClassifier(
             (64, 64), max_epochs=30 if quick else 60, lr=1e-3, early_stopping=True,
             device=device, random_state=0,
@@ -254,7 +264,8 @@ def compare_classifiers(device, quick):
         start = time.perf_counter()
         est = DensityRatioEstimator(clf).fit(X, y)
         seconds = time.perf_counter() - start
-        rmse = np.sqrt(np.mean((est.predict_log_weight(X_test[source]) - log_ratio[source]) ** 2))
+        error = est.predict_log_weight(X_test[source]) - log_ratio[source]
+        rmse = np.sqrt(np.mean(error**2))
         out.append(
             {
                 "classifier": name, "log_ratio_rmse": float(rmse),
@@ -304,7 +315,9 @@ def model_correction(device, seeds, quick):
                         "frechet_raw": frechet_distance(raw, Z_held),
                         "frechet_sir": frechet_distance(corrected, Z_held),
                         "frechet_data_floor": floor,
-                        "ess_fraction": effective_sample_size(ratio.predict_weight(fake))
+                        "ess_fraction": effective_sample_size(
+                            ratio.predict_weight(fake)
+                        )
                         / fake.shape[0],
                     }
                 )
@@ -334,12 +347,16 @@ def main():
     correction = model_correction(device, 2 if args.quick else 5, args.quick)
     total = time.perf_counter() - start
 
-    device_name = torch.cuda.get_device_name() if device == "cuda" else platform.processor() or "CPU"
+    if device == "cuda":
+        device_name = torch.cuda.get_device_name()
+    else:
+        device_name = platform.processor() or "CPU"
     lines = [
         "# Deep models (skratio.deep)",
         "",
         f"Produced by `python benchmarks/deep.py{' --quick' if args.quick else ''} "
-        f"--device {args.device}` in {total:.0f} s on device `{device}` ({device_name}); "
+        f"--device {args.device}` in {total:.0f} s on device `{device}` "
+        f"({device_name}); "
         f"skratio {skratio.__version__}, torch {torch.__version__}, scikit-learn "
         f"{sklearn.__version__}, Python {platform.python_version()}, "
         f"{torch.get_num_threads()} torch thread(s), {os.cpu_count()} CPUs shared with "
@@ -348,12 +365,14 @@ def main():
         "",
         "## Weighted against unweighted training (seconds per epoch, medians)",
         "",
-        "| model | weighted s/epoch | unweighted s/epoch | ratio (target <= 1.1) | weighted rows/s |",
+        "| model | weighted s/epoch | unweighted s/epoch | ratio (target <= 1.1) "
+        "| weighted rows/s |",
         "|---|---|---|---|---|",
     ]
     for o in overhead:
         lines.append(
-            f"| {o['model']} | {o['weighted_epoch_s']:.3f} | {o['unweighted_epoch_s']:.3f} | "
+            f"| {o['model']} | {o['weighted_epoch_s']:.3f} | "
+            f"{o['unweighted_epoch_s']:.3f} | "
             f"{o['overhead_ratio']:.3f} | {o['weighted_rows_per_s']:,.0f} |"
         )
     lines += [
@@ -366,7 +385,8 @@ def main():
         "`DensityRatioEstimator(KNeighborsClassifier(10), clip=20)` as in "
         "`fair_generation.py`. Lower is better for both metrics.",
         "",
-        "| generator | perc | strategy | fairness discrepancy | Frechet distance (pixels) | fit s |",
+        "| generator | perc | strategy | fairness discrepancy "
+        "| Frechet distance (pixels) | fit s |",
         "|---|---|---|---|---|---|",
     ]
     for s in summary:
@@ -378,8 +398,14 @@ def main():
     reductions = {}
     for gen in {s["generator"] for s in summary}:
         for perc in percs:
-            get = {s["strategy"]: s for s in summary if s["generator"] == gen and s["perc"] == perc}
-            reductions[f"{gen} | perc {perc:g}"] = 1 - get["importance"]["discrepancy"] / get["uniform"]["discrepancy"]
+            get = {
+                s["strategy"]: s["discrepancy"]
+                for s in summary
+                if (s["generator"], s["perc"]) == (gen, perc)
+            }
+            reductions[f"{gen} | perc {perc:g}"] = (
+                1 - get["importance"] / get["uniform"]
+            )
     lines += [
         "",
         "Reduction of the discrepancy, importance vs uniform: "
@@ -388,35 +414,44 @@ def main():
         "## Domain classifiers on a quadratic shift (d=5, target scale 1.5)",
         "",
         f"Log-ratio RMSE on fresh source rows against the analytic truth (a constant "
-        f"has RMSE {log_ratio_sd:.3f}); held-out NCE against the NCE of the true ratio, "
+        f"has RMSE {log_ratio_sd:.3f}); held-out NCE against the NCE of the true "
+        "ratio, "
         f"{true_nce:.4f} (the best reachable).",
         "",
-        "| classifier | log-ratio RMSE | held-out NCE | gap to true-ratio NCE | fit s |",
+        "| classifier | log-ratio RMSE | held-out NCE | gap to true-ratio NCE "
+        "| fit s |",
         "|---|---|---|---|---|",
     ]
     for c in classifiers:
         lines.append(
-            f"| {c['classifier']} | {c['log_ratio_rmse']:.3f} | {c['held_out_nce']:.4f} | "
+            f"| {c['classifier']} | {c['log_ratio_rmse']:.3f} | "
+            f"{c['held_out_nce']:.4f} | "
             f"{true_nce - c['held_out_nce']:.4f} | {c['fit_seconds']:.1f} |"
         )
     lines += [
         "",
         "## Model correction: VAE samples resampled by SIR (k=10) with an MLP ratio",
         "",
-        f"Frechet distance to held-out digits in the {N_COMPONENTS}-dimensional PCA space "
-        f"(lower is better), mean ± s.e. over {len({c['seed'] for c in correction})} seeds. "
+        f"Frechet distance to held-out digits in the {N_COMPONENTS}-dimensional PCA "
+        f"space (lower is better), mean ± s.e. over "
+        f"{len({c['seed'] for c in correction})} seeds. "
         "The ratio is `DensityRatioEstimator(MLPDomainClassifier((64, 64), "
         "early_stopping=True), power=...)` fitted on as many VAE samples as training "
         "rows; ESS: effective sample size of its weights on those samples (fraction). "
         "Floor: the distance between 600 training rows and the held-out rows "
         "(sampling noise).",
         "",
-        "| VAE epochs | power | raw | after SIR | ratio | SIR lower in | ESS | data floor |",
+        "| VAE epochs | power | raw | after SIR | ratio | SIR lower in | ESS "
+        "| data floor |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for epochs in sorted({c["vae_epochs"] for c in correction}):
         for power in (1.0, 0.5):
-            cells = [c for c in correction if (c["vae_epochs"], c["power"]) == (epochs, power)]
+            cells = [
+                c
+                for c in correction
+                if (c["vae_epochs"], c["power"]) == (epochs, power)
+            ]
             raw = mean_se([c["frechet_raw"] for c in cells])
             sir = mean_se([c["frechet_sir"] for c in cells])
             lower = sum(c["frechet_sir"] < c["frechet_raw"] for c in cells)
@@ -433,8 +468,13 @@ def main():
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text)
     payload = {
-        "config": {"quick": args.quick, "device": device, "seeds": seeds, "percs": percs,
-                   "total_seconds": total},
+        "config": {
+            "quick": args.quick,
+            "device": device,
+            "seeds": seeds,
+            "percs": percs,
+            "total_seconds": total,
+        },
         "overhead": overhead, "fair_generation_summary": summary,
         "fair_generation_reduction_vs_uniform": reductions,
         "fair_generation_records": records, "classifiers": classifiers,
