@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
 )
 
 from ._ratio import DensityRatioEstimator
+from ._weights import check_clip
 
 #: Flattening exponents tried by ``power="auto"``.
 AUTO_POWERS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -53,21 +54,6 @@ def _is_nan(value):
 
 def _is_minus_one(value):
     return isinstance(value, Real) and not isinstance(value, bool) and value == -1
-
-
-def _check_clip(clip):
-    """``(lower, upper)`` from an upper bound or a pair; ValueError otherwise."""
-    if isinstance(clip, Real):
-        lower, upper = 0.0, float(clip)
-    else:
-        if len(clip) != 2:
-            raise ValueError(
-                f"clip must be an upper bound or a (lower, upper) pair, got {clip!r}."
-            )
-        lower, upper = (float(bound) for bound in clip)
-    if not 0 <= lower < upper:
-        raise ValueError(f"clip needs 0 <= lower < upper, got {clip!r}.")
-    return lower, upper
 
 
 def _estimator_has(attribute):
@@ -305,7 +291,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
     def _training_weights(self, ratio, power):
         weights = ratio**power
         if self.clip is not None:
-            lower, upper = _check_clip(self.clip)
+            lower, upper = check_clip(self.clip)
             weights = np.clip(weights, lower, upper)
         return weights
 
@@ -330,7 +316,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
             The fitted estimator.
         """
         if self.clip is not None:
-            _check_clip(self.clip)
+            check_clip(self.clip)
         validate_data(self, X, skip_check_array=True)
         y, is_target = self._check_y(X, y)
         if not has_fit_parameter(self.estimator, "sample_weight"):
