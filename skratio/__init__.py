@@ -7,6 +7,7 @@ generative model's samples).
 
 from ._calibration import CalibratedRatio
 from ._domains import stack_domains
+from ._multisource import MultiSourceRatio
 from ._ratio import DensityRatioEstimator
 from ._reweight import ReweightedEstimator
 from ._sir import SIRResampler
@@ -18,6 +19,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CalibratedRatio",
     "DensityRatioEstimator",
+    "MultiSourceRatio",
     "ReweightedEstimator",
     "SIRResampler",
     "WeightCollapseWarning",

@@ -18,6 +18,12 @@ leaves (:class:`~skratio.DensityRatioEstimator`,
     ``cv``, ``random_state`` and ``n_jobs`` of :meth:`fit_predict_weight`.
 ``_fitted_hook(X, y_encoded, sample_weight, weights_given)``
     Optional: extra fitted attributes (e.g. calibration diagnostics).
+``_encode_labels(y)``
+    Optional: ``(classes_, y_encoded)``; the two-domain rule by default.
+``_log_odds(classifier, X)``
+    Optional: the log-odds of a fitted classifier; by default
+    :func:`~skratio._weights.domain_log_odds`, bounded by the range of
+    floating-point probabilities.
 
 The arithmetic of the weights (prior correction, flattening, clipping) lives in
 module-level functions of :mod:`skratio._weights`.
@@ -119,7 +125,7 @@ def _index_params(params, indices, n_samples):
 
 
 def _fold_log_weight(classifier, X, y_encoded, sample_weight, fit_params, train, test,
-                     prior_ratio):
+                     prior_ratio, log_odds):
     """Fit a clone on ``train``; raw log-weights of ``test`` (before post-processing)."""
     classifier = clone(classifier)
     classifier.fit(X[train], y_encoded[train], **_index_params(fit_params, train, X.shape[0]))
@@ -127,7 +133,7 @@ def _fold_log_weight(classifier, X, y_encoded, sample_weight, fit_params, train,
         prior_ratio = prior_ratio_from_counts(
             y_encoded[train], sample_weight[train], classifier
         )
-    return np.log(prior_ratio) + domain_log_odds(classifier, X[test])
+    return np.log(prior_ratio) + log_odds(classifier, X[test])
 
 
 def classifier_input_tags(classifier):
@@ -172,6 +178,14 @@ class BaseRatioEstimator(
     def _fitted_hook(self, X, y_encoded, sample_weight, weights_given):
         """Extra fitted attributes, computed after the classifier is fitted."""
 
+    def _encode_labels(self, y):
+        """``(classes_, y_encoded)`` of the domain labels: exactly two domains."""
+        return check_domain_labels(
+            y, type(self).__name__, self._ratio_options()["target_label"]
+        )
+
+    _log_odds = staticmethod(domain_log_odds)
+
     # ------------------------------------------------------------ validation
     def _classifier_tags(self):
         """Input tags of the domain classifier; sparse if its sparse variant is."""
@@ -200,9 +214,7 @@ class BaseRatioEstimator(
     def _validate_fit_data(self, X, y, sample_weight):
         """Validate ``(X, y, sample_weight)`` once; set ``classes_``."""
         X, y = validate_data(self, X, y, **self._input_checks())
-        self.classes_, y_encoded = check_domain_labels(
-            y, type(self).__name__, self._ratio_options()["target_label"]
-        )
+        self.classes_, y_encoded = self._encode_labels(y)
         weights_given = sample_weight is not None
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -302,7 +314,7 @@ class BaseRatioEstimator(
         raw = Parallel(n_jobs=options["n_jobs"])(
             delayed(_fold_log_weight)(
                 classifier, X, y_encoded, sample_weight, fit_params, train, test,
-                weight_options["prior_ratio"],
+                weight_options["prior_ratio"], self._log_odds,
             )
             for train, test in folds
         )
@@ -349,7 +361,7 @@ class BaseRatioEstimator(
         log_weight = np.empty(X.shape[0])
         for start in range(0, X.shape[0], PREDICT_CHUNK_ROWS):
             rows = slice(start, start + PREDICT_CHUNK_ROWS)
-            chunk = domain_log_odds(self.classifier_, X[rows])
+            chunk = self._log_odds(self.classifier_, X[rows])
             chunk += log_prior
             log_weight[rows] = postprocess_log_weight(
                 chunk, options["power"], options["clip"]

@@ -147,6 +147,38 @@ def check_domain_labels(y, estimator_name, target_label=None):
     return classes, (np.asarray(y) == target).astype(int).reshape(-1)
 
 
+def check_source_target_labels(y, estimator_name, target_label=None):
+    """Return ``(classes, y_encoded)`` for one target and one or more sources.
+
+    ``classes`` holds the source labels in sorted order, then the target label
+    last; ``y_encoded`` is each row's position in ``classes`` (the target rows
+    are ``len(classes) - 1``). Two labels follow :func:`check_domain_labels`
+    (0/1, False/True, -1/1 say which is the target). Three or more labels have
+    no self-describing target, so ``target_label`` must name it: which of
+    several domains is the reference is never guessed.
+
+    Raises a ValueError for one label, or for three or more labels without a
+    ``target_label`` found among them.
+    """
+    check_classification_targets(y)
+    labels = np.unique(y)
+    if labels.shape[0] <= 2:
+        return check_domain_labels(y, estimator_name, target_label)
+    if target_label is None:
+        raise ValueError(
+            f"{estimator_name} cannot tell which domain is the target among the "
+            f"{labels.shape[0]} labels {_describe(labels)}: with more than two "
+            "domains no label says it itself. Say which label marks the target "
+            f"(reference) rows, e.g. target_label={labels.tolist()[-1]!r}; every "
+            "other label is a source."
+        )
+    target = _resolve_target_label(labels, target_label, estimator_name)
+    classes = np.concatenate([labels[labels != target], [target]]).astype(labels.dtype)
+    y_encoded = np.searchsorted(labels[labels != target], np.asarray(y).reshape(-1))
+    y_encoded[np.asarray(y).reshape(-1) == target] = classes.shape[0] - 1
+    return classes, y_encoded.astype(int)
+
+
 def _resolve_target_label(labels, target_label, name):
     """The label of the target domain among two ``labels``."""
     if target_label is not None:

@@ -13,7 +13,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils import ClassifierTags, check_random_state
+from sklearn.utils import ClassifierTags, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
@@ -23,7 +23,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._domains import TARGET, check_domain_labels
+from ._domains import check_source_target_labels
+from ._multisource import MultiSourceRatio
 from ._ratio import DensityRatioEstimator
 from ._weights import warn_if_weights_collapse
 from .exceptions import WeightCollapseWarning
@@ -86,9 +87,14 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         Estimates ``p_ref / p_bias`` (e.g. :class:`DensityRatioEstimator` or
         :class:`CalibratedRatio`); its ``power`` and ``clip`` post-process the
         weights, before ``max_weight_ratio``. ``None`` means
-        ``DensityRatioEstimator()``. It is fitted on 0/1 domain labels (the
-        trainer's ``target_label`` decides which rows are the reference).
-        Only used by ``strategy="importance"``.
+        ``DensityRatioEstimator()``, or ``MultiSourceRatio(target_label=...)``
+        with the trainer's ``target_label`` when ``y`` holds several biased
+        sources. With two domains it is fitted on 0/1 domain labels (the
+        trainer's ``target_label`` decides which rows are the reference); with
+        several sources it must be a multi-source estimator (multi-class
+        classifier tags, e.g. :class:`MultiSourceRatio`), is fitted on the
+        labels of ``y`` as they are, and must name the same target label (its
+        ``classes_[-1]``). Only used by ``strategy="importance"``.
     strategy : {"importance", "uniform", "reference"}, default="importance"
         ``"importance"``: Algorithm 1. ``"uniform"``: all rows of both datasets
         with equal weights (the paper's equi-weight baseline).
@@ -122,7 +128,8 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         of ``fallback="resample"``.
     target_label : int, float, bool or str, default=None
         The label of ``y`` that marks the reference rows. Needed unless the
-        labels are 0/1, -1/1 or False/True, whose larger value is the reference.
+        labels are 0/1, -1/1 or False/True, whose larger value is the reference;
+        always needed with three or more labels (several biased sources).
 
     Attributes
     ----------
@@ -140,8 +147,9 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
     effective_sample_size_ : float
         ``(sum w)^2 / sum w^2`` of ``weights_``: how many equally weighted rows
         the weighted fit is worth.
-    classes_ : ndarray of shape (2,)
-        The domain labels; ``classes_[1]`` marks the reference rows.
+    classes_ : ndarray of shape (n_domains,)
+        The domain labels: the biased sources' in sorted order, then the
+        reference label last (``classes_[-1]``).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -226,9 +234,11 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         X : array-like of shape (n_samples, n_features)
             Rows of both datasets, e.g. from :func:`skratio.stack_domains`.
         y : array-like of shape (n_samples,)
-            Domain labels, exactly two values: 0/1, -1/1 or False/True (the
-            larger marks the reference rows, the other the biased rows), or any
-            two labels with ``target_label`` naming the reference.
+            Domain labels: two values 0/1, -1/1 or False/True (the larger marks
+            the reference rows, the other the biased rows), or any labels with
+            ``target_label`` naming the reference; every other label is a
+            biased source, and with several sources each biased row weighs its
+            own source's ratio ``p_ref / p_k``.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights. They are passed to the ratio estimator and multiply
             the importance weights of phase 2.
@@ -239,21 +249,24 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             The fitted trainer.
         """
         X, y = validate_data(self, X, y)
-        self.classes_, y_encoded = check_domain_labels(
+        self.classes_, y_encoded = check_source_target_labels(
             y, type(self).__name__, self.target_label
         )
         user_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        is_reference = y_encoded == TARGET
+        is_reference = y_encoded == self.classes_.shape[0] - 1
         takes_weights = has_fit_parameter(self.generator, "sample_weight")
         if not takes_weights and self.fallback is None:
             # Fail before the (costly) phase 1 when phase 2 cannot take the weights.
             self._check_weights_uniform(is_reference, user_weight)
         rng = check_random_state(self.random_state)
         if self.strategy == "importance":
+            # Two domains: the ratio estimator sees 0/1 labels. Several
+            # sources: the labels themselves, whose target it must name too.
+            labels = y if self.classes_.shape[0] > 2 else y_encoded
             base_weight = self._importance_weight(
-                X, y_encoded, sample_weight, is_reference, rng
+                X, labels, sample_weight, is_reference, rng
             )
         else:
             self.ratio_estimator_ = None
@@ -295,18 +308,33 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             "(an approximation)."
         )
 
-    def _importance_weight(self, X, y_encoded, sample_weight, is_reference, rng):
+    def _ratio_estimator(self):
+        """An unfitted clone of the ratio estimator that suits the domains."""
+        several_sources = self.classes_.shape[0] > 2
+        if self.ratio_estimator is None:
+            if several_sources:
+                return MultiSourceRatio(target_label=self.target_label)
+            return DensityRatioEstimator()
+        if several_sources:
+            classifier_tags = get_tags(self.ratio_estimator).classifier_tags
+            if classifier_tags is None or not classifier_tags.multi_class:
+                raise ValueError(
+                    f"y holds {self.classes_.shape[0] - 1} biased sources and a "
+                    f"reference, but the ratio estimator "
+                    f"{type(self.ratio_estimator).__name__} compares two domains. "
+                    "Use skratio.MultiSourceRatio(target_label=...), which weighs "
+                    "each source's rows by their own ratio p_ref / p_k."
+                )
+        return clone(self.ratio_estimator)
+
+    def _importance_weight(self, X, labels, sample_weight, is_reference, rng):
         """Phase 1: out-of-fold ``p_ref / p_bias`` of biased rows, 1 for reference rows.
 
         The bound ``max_weight_ratio`` applies whatever estimator gave the
         weights, and the collapse warning reads the bounded weights, which are
         the ones the generator is trained with.
         """
-        self.ratio_estimator_ = clone(
-            DensityRatioEstimator()
-            if self.ratio_estimator is None
-            else self.ratio_estimator
-        )
+        self.ratio_estimator_ = self._ratio_estimator()
         cross_fit = self.ratio_estimator_.fit_predict_weight
         kwargs = {"sample_weight": sample_weight}
         if "cv" in inspect.signature(cross_fit).parameters:
@@ -315,7 +343,15 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             # The ratio estimator warns about its own, unbounded weights; the
             # trainer checks the bounded ones below.
             warnings.simplefilter("ignore", WeightCollapseWarning)
-            weight = np.asarray(cross_fit(X, y_encoded, **kwargs), dtype=np.float64)
+            weight = np.asarray(cross_fit(X, labels, **kwargs), dtype=np.float64)
+        if self.classes_.shape[0] > 2:
+            fitted_target = getattr(self.ratio_estimator_, "classes_", [None])[-1]
+            if fitted_target != self.classes_[-1]:
+                raise ValueError(
+                    f"The ratio estimator took {fitted_target!r} as the target, but "
+                    f"the trainer's reference label is {self.classes_[-1]!r}: give "
+                    "both the same target_label."
+                )
         if weight.shape != (X.shape[0],) or not np.isfinite(weight).all() or (
             weight < 0
         ).any():
@@ -437,8 +473,10 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # fit needs the domain labels: two classes. The classifier tags say so
-        # (binary only) without making the trainer a classifier.
+        # fit needs the domain labels: two classes, or more with a
+        # target_label, which the common checks' multi-class data lack. The
+        # classifier tags say so (binary only) without making the trainer a
+        # classifier.
         tags.target_tags.required = True
         tags.classifier_tags = ClassifierTags(multi_class=False)
         return tags
