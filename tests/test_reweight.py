@@ -238,6 +238,15 @@ def test_no_target_rows():
         ReweightedEstimator(LinearRegression()).fit(X, y)
 
 
+def test_string_labels_need_a_marker():
+    # "auto" looks for NaN or -1; string labels have neither, so the user must
+    # say which value marks the target rows.
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    y = np.array(["a", "b", "a", "?", "?", "?"], dtype=object)
+    with pytest.raises(ValueError, match="needs unlabelled target rows"):
+        ReweightedEstimator(LogisticRegression()).fit(X, y)
+
+
 def test_no_source_rows():
     X = np.random.default_rng(0).normal(size=(50, 2))
     with pytest.raises(ValueError, match="needs labelled source rows"):
