@@ -108,9 +108,7 @@ _not_run = [] if _text_extra_installed() else ["plot_embedding_debiasing"]
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    "filename_pattern": (
-        r"/plot_(?!" + "|".join(_not_run) + r")" if _not_run else r"/plot_"
-    ),
+    "filename_pattern": r"/" + "".join(rf"(?!{name}\.py)" for name in _not_run) + "plot_",
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,
