@@ -397,7 +397,7 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             The drawn rows (the first item when the generator returns a tuple
             such as ``(X, labels)``).
         """

@@ -388,7 +388,7 @@ class GenerativeMixin(TorchEstimatorMixin):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             The drawn rows, float64.
         """
         check_is_fitted(self)
