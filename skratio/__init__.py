@@ -11,6 +11,7 @@ from ._multisource import MultiSourceRatio
 from ._ratio import DensityRatioEstimator
 from ._reweight import ReweightedEstimator
 from ._sir import SIRResampler
+from ._telescoping import TelescopingRatio
 from ._trainer import WeightedGenerativeTrainer
 from .exceptions import WeightCollapseWarning
 
@@ -22,6 +23,7 @@ __all__ = [
     "MultiSourceRatio",
     "ReweightedEstimator",
     "SIRResampler",
+    "TelescopingRatio",
     "WeightCollapseWarning",
     "WeightedGenerativeTrainer",
     "stack_domains",
