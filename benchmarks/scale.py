@@ -12,10 +12,9 @@ workers (``dask.array.random``), never all in memory.
   thread each, ``--rows`` rows (default 10^8) in chunks of ``--chunk-rows``.
   Rows per second end to end (from building the graph to the selected rows
   in memory), and each worker's peak resident memory.
-- numpy: the same calls on an in-memory array of ``--numpy-rows`` rows (the
-  largest that fits this benchmark's memory budget next to the other
-  processes of the machine), one thread: rows per second and the peak
-  memory traced by tracemalloc beyond the input.
+- numpy: the same calls on an in-memory array of ``--numpy-rows`` rows
+  (default 10^8, which fits this machine's 24 GiB), one thread: rows per
+  second and the peak memory traced by tracemalloc beyond the input.
 
 The figure per core is the dask rate divided by the number of workers; a
 cluster of many nodes scales it by its number of cores as long as the tree
@@ -30,7 +29,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import time
 import tracemalloc
 from pathlib import Path
@@ -43,9 +41,23 @@ N_FEATURES = 16
 SHIFT = 0.5
 
 
+def reset_peak_rss():
+    """Reset the calling process's peak resident memory (Linux ``clear_refs``).
+
+    Worker processes forked from this one start with its peak, which would
+    otherwise count the numpy run's memory.
+    """
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
 def peak_rss_mib():
-    """Peak resident memory of the calling process, MiB (Linux: KiB units)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of the calling process since the last reset, MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def current_rss_mib():
@@ -79,11 +91,18 @@ def run_dask(ratio, n_rows, chunk_rows, n_select, seed=0):
         env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
     ) as cluster, distributed.Client(cluster) as client:
         client.run(lambda: __import__("skratio.dask"))
+        da.ones(4, chunks=1).sum().compute()  # warm the workers up
+        client.run(reset_peak_rss)
         rss_start = client.run(current_rss_mib)
-        start = time.perf_counter()
         X = da.random.default_rng(seed).standard_normal(
             (n_rows, N_FEATURES), chunks=(chunk_rows, N_FEATURES), dtype=np.float32
         )
+        # What generating the rows costs alone (each pass below does it once):
+        # with stored data, a read of each chunk instead.
+        start = time.perf_counter()
+        X.sum(axis=0).compute()
+        generate_seconds = time.perf_counter() - start
+        start = time.perf_counter()
         drawn = sample_without_replacement(X, n_select, ratio, random_state=seed)
         selected = time.perf_counter()
         rows = drawn.compute()
@@ -101,6 +120,10 @@ def run_dask(ratio, n_rows, chunk_rows, n_select, seed=0):
         "gather_seconds": end - selected,
         "rows_per_second": n_rows / (end - start),
         "rows_per_second_per_core": n_rows / (end - start) / 2,
+        "generate_seconds": generate_seconds,
+        "rows_per_second_per_core_without_generation": n_rows
+        / (end - start - 2 * generate_seconds)
+        / 2,
         "worker_rss_start_mib": sorted(rss_start.values()),
         "worker_peak_rss_mib": sorted(peaks.values()),
         "mean_log_weight_selected": float(np.mean(ratio.predict_log_weight(rows))),
@@ -139,8 +162,9 @@ def main():
     parser.add_argument(
         "--numpy-rows",
         type=int,
-        default=2 * 10**7,
-        help="rows of the in-memory run (1.2 GiB of float32 input at 2e7)",
+        default=10**8,
+        help="rows of the in-memory run: the largest that fits (10^8 rows hold "
+        "6 GiB of input and take about 10 GiB in all)",
     )
     parser.add_argument("--quick", action="store_true", help="10^6 rows, smoke run")
     args = parser.parse_args()
@@ -198,12 +222,17 @@ def main():
         f"{table}\n\n"
         f"Split of the dask run: {dask_result['select_seconds']:.1f} s to weigh every "
         f"row and find the positions, {dask_result['gather_seconds']:.1f} s to "
-        "regenerate the chunks and gather the chosen rows (with stored data, a read "
-        "of each chunk instead).\n\n"
-        f"Per core, dask runs at {summary['per_core_ratio_dask_over_numpy']:.2f}x "
-        "the in-memory numpy rate: the second pass and the scheduling cost that; "
-        "in exchange no machine holds more than a few chunks and the selected "
-        "rows.\n\n"
+        "regenerate the chunks and gather the chosen rows; generating the rows "
+        f"alone takes {dask_result['generate_seconds']:.1f} s a pass (with stored "
+        "data, a read of each chunk instead). Without the two generation passes, "
+        "dask weighs and selects "
+        f"{dask_result['rows_per_second_per_core_without_generation'] / 1e6:.2f} M "
+        "rows/s per core; the numpy figure has its input in memory already.\n\n"
+        f"Per core, end to end, dask runs at "
+        f"{summary['per_core_ratio_dask_over_numpy']:.2f}x the in-memory numpy "
+        "rate: generating the data twice, the tree of merges and the scheduling "
+        "cost that; in exchange no worker holds more than a few chunks and the "
+        "candidates.\n\n"
         "**A 100-node cluster**, from the measured per-core figure "
         f"({per_core / 1e6:.2f} M rows/s): about {per_core * 200 / 1e6:.0f} M rows/s "
         f"with 2 cores per node like this machine, {per_core * 3200 / 1e9:.1f} G "
