@@ -546,12 +546,25 @@ class SIRResampler(BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_pool, n_features)
+        X : {array-like, sparse matrix} or dask collection of shape (n_pool, n_features)
             The pool of candidates, e.g. a generative model's samples. Lists,
-            dataframes and sparse matrices come back as the same type.
+            dataframes and sparse matrices come back as the same type. A dask
+            collection is resampled blockwise and lazily: each chunk
+            (partition) of ``n`` rows gives ``n // k`` rows, its blocks exact
+            SIR draws among its own rows, chunk ``i`` resampled as this
+            method resamples it in memory with a seed made from
+            ``random_state`` and ``i`` (``numpy.random.SeedSequence``), so
+            the result does not depend on the scheduler; ``k`` must be an
+            integer and ``n_samples`` None. ``sample_indices_`` is then a
+            lazy dask array of positions (dask arrays) or not set (a dask
+            DataFrame's rows keep their index labels). For ``n`` rows by
+            weight from the whole collection, see
+            :func:`skratio.dask.sample_without_replacement`.
         y : array-like of shape (n_pool,) or (n_pool, n_outputs), default=None
             Targets carried along with the rows (class labels, regression
             targets, anything row-aligned); they do not affect the selection.
+            A dask array when ``X`` is one; with a dask DataFrame, keep them
+            as columns of ``X``.
         sample_weight : array-like of shape (n_pool,), default=None
             Non-negative, finite weights of the rows. ``None`` takes them from
             ``ratio_estimator.predict_weight(X)``.
@@ -559,7 +572,7 @@ class SIRResampler(BaseEstimator):
         Returns
         -------
         X_res : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The chosen rows, ``X[sample_indices_]``.
+            The chosen rows, ``X[sample_indices_]``; lazy for dask input.
         y_res : array-like of shape (n_samples,) or (n_samples, n_outputs)
             ``y[sample_indices_]``; returned only when ``y`` is given.
         """

@@ -14,10 +14,12 @@ DataFrame collections and ``distributed``). What works on dask collections:
   partition-wise top-``n`` then a tree of merges).
 - :func:`stratified_subsample` draws a uniform subsample of each domain to
   fit the ratio estimator on in memory: fitting needs far fewer rows than
-  weighing, and any classifier works. (Incremental learning over all rows
-  through dask-ml's ``Incremental`` is not offered: it limits the classifier
-  to those with ``partial_fit``, and dask-ml does not follow the current
-  scikit-learn.)
+  weighing, and any classifier works. This is the supported way to fit on
+  data larger than memory. Incremental learning over all rows through
+  dask-ml's ``Incremental`` is not wired in: the ratio estimators validate
+  and count their training rows in memory (the prior ratio comes from those
+  counts), and ``Incremental`` would limit the classifier to those with
+  ``partial_fit``.
 - Cross-fitting (``fit_predict_weight`` with ``n_jobs``) runs its folds on a
   dask cluster under ``joblib.parallel_backend("dask")``.
 
