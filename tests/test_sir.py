@@ -378,19 +378,22 @@ def test_zero_weight_rows_are_kept_only_from_all_zero_blocks():
     assert (weights[sir.sample_indices_] == 0).sum() == n_all_zero
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     weights=st.lists(
         st.sampled_from([0.0, 1e-300, 0.5, 1.0, 7.0, 1e300]), min_size=1, max_size=60
     ).filter(lambda w: any(value > 0 for value in w)),
     k=st.sampled_from([None, 1, 2, 3, 7]),
+    chunk_size=st.sampled_from([1, 5, 16, 65536]),
     seed=st.integers(0, 2**16),
 )
-def test_indices_are_valid_for_any_weights(weights, k, seed):
+def test_indices_are_valid_for_any_weights(weights, k, chunk_size, seed):
+    # Small chunk sizes cut the pool into several buckets of the two-pass
+    # shuffle, with blocks straddling them.
     weights = np.array(weights)
     n_pool = len(weights)
     assume(k is None or n_pool >= k)
-    sir = SIRResampler(k=k, random_state=seed)
+    sir = SIRResampler(k=k, chunk_size=chunk_size, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         X_res = sir.fit_resample(
