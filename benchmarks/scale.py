@@ -196,15 +196,17 @@ def main():
         "extrapolated_rows_per_second_100_nodes_2_cores": per_core * 200,
         "extrapolated_rows_per_second_100_nodes_32_cores": per_core * 3200,
     }
+    worker_peaks = ", ".join(f"{m:.0f}" for m in dask_result["worker_peak_rss_mib"])
+    worker_starts = ", ".join(f"{m:.0f}" for m in dask_result["worker_rss_start_mib"])
     table = (
         "| engine | rows | workers x threads | seconds | rows/s | rows/s per core "
         "| peak memory |\n|---|---:|---:|---:|---:|---:|---|\n"
         f"| dask LocalCluster | {args.rows:.1e} | 2 x 1 | {dask_result['seconds']:.1f} "
         f"| {dask_result['rows_per_second'] / 1e6:.2f} M | {per_core / 1e6:.2f} M "
-        f"| peak RSS per worker {', '.join(f'{m:.0f}' for m in dask_result['worker_peak_rss_mib'])} "
-        f"MiB (at start {', '.join(f'{m:.0f}' for m in dask_result['worker_rss_start_mib'])} MiB) |\n"
+        f"| peak RSS per worker {worker_peaks} MiB (at start {worker_starts} MiB) |\n"
         f"| numpy, in memory | {numpy_result['rows']:.1e} | 1 x 1 "
-        f"| {numpy_result['seconds']:.1f} | {numpy_result['rows_per_second'] / 1e6:.2f} M "
+        f"| {numpy_result['seconds']:.1f} "
+        f"| {numpy_result['rows_per_second'] / 1e6:.2f} M "
         f"| {numpy_result['rows_per_second'] / 1e6:.2f} M "
         f"| {numpy_result['peak_traced_mib_beyond_input']:.0f} MiB traced beyond "
         f"the {numpy_result['input_mib']:.0f} MiB input |"

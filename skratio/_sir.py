@@ -181,7 +181,7 @@ def _resample_pool(values, n_samples, k, chunk_size, rng, *, log):
     counts = rng.multinomial(chunk_sizes, np.full(n_buckets, 1.0 / n_buckets))
     bucket_ends = np.cumsum(counts.sum(axis=0))
     # Where the rows of chunk c for bucket b start in the bucket-major layout.
-    piece_starts = (bucket_ends - counts.sum(axis=0) + np.cumsum(counts, axis=0) - counts)
+    piece_starts = bucket_ends - counts.sum(axis=0) + np.cumsum(counts, axis=0) - counts
     positions = np.empty(n_pool, dtype=np.intp)
     bucketed = np.empty(n_pool, dtype=values.dtype)
     for start, size, chunk_counts, destinations in zip(
@@ -245,9 +245,9 @@ def _chunk_sir_positions(values, k, chunk_size, seed, log, block_info=None):
     _check_chunk_weights(values, log)
     number = block_info[0]["chunk-location"][0]
     n_samples = len(values) // k
+    rng = _generator(partition_seed(seed, number))
     positions, n_all_zero = _resample_pool(
-        values, n_samples, k, chunk_size,
-        _generator(partition_seed(seed, number)), log=log,
+        values, n_samples, k, chunk_size, rng, log=log
     )
     _warn_all_zero_blocks(n_all_zero, n_samples, k)
     return positions
@@ -267,9 +267,9 @@ def _resample_partition(
     values = np.asarray(method(partition), dtype=np.float64)
     _check_chunk_weights(values, log)
     n_samples = len(values) // k
+    rng = _generator(partition_seed(seed, partition_info["number"]))
     positions, n_all_zero = _resample_pool(
-        values, n_samples, k, chunk_size,
-        _generator(partition_seed(seed, partition_info["number"])), log=log,
+        values, n_samples, k, chunk_size, rng, log=log
     )
     _warn_all_zero_blocks(n_all_zero, n_samples, k)
     return partition.iloc[positions]

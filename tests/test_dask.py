@@ -292,7 +292,11 @@ def test_sample_without_replacement_is_exact():
     first = weights / total
     second = np.array(
         [
-            sum(first[i] * weights[j] / (total - weights[i]) for i in range(6) if i != j)
+            sum(
+                first[i] * weights[j] / (total - weights[i])
+                for i in range(6)
+                if i != j
+            )
             for j in range(6)
         ]
     )
@@ -357,7 +361,9 @@ def test_sample_without_replacement_errors():
 
 def test_stratified_subsample_equals_in_memory(client):
     _, X, y = _fitted_ratio()
-    expected_X, expected_y = stratified_subsample(X, y, {0: 300, 1: 100}, random_state=2)
+    expected_X, expected_y = stratified_subsample(
+        X, y, {0: 300, 1: 100}, random_state=2
+    )
     X_sub, y_sub = stratified_subsample(
         da.from_array(X, chunks=(700, 4)),
         da.from_array(y, chunks=900),
