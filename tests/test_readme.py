@@ -1,6 +1,6 @@
 """Every ``python`` block of README.md runs, in order, in one namespace."""
 
-import importlib.util
+import importlib
 import re
 from pathlib import Path
 
@@ -25,7 +25,15 @@ def missing_modules(code):
         roots.add("skops")
     if "skratio.plotting" in names:
         roots.add("matplotlib")
-    return sorted(r for r in roots & OPTIONAL if importlib.util.find_spec(r) is None)
+    return sorted(r for r in roots & OPTIONAL if not importable(r))
+
+
+def importable(name):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 def test_readme_opens_with_the_install_and_test_commands():
@@ -41,11 +49,8 @@ def test_readme_opens_with_the_install_and_test_commands():
     assert text.index(first) < text.index(second) < text.index("```python")
 
 
-def test_readme_python_blocks_run(tmp_path, monkeypatch):
-    code_blocks = blocks("python")
-    assert len(code_blocks) >= 5
-    monkeypatch.chdir(tmp_path)  # blocks may write files
-    namespace = {"__name__": "readme"}
+def run_blocks(code_blocks, namespace):
+    """Run the blocks in order; return those skipped for want of a module."""
     skipped = []
     for number, code in enumerate(code_blocks, start=1):
         missing = missing_modules(code)
@@ -58,6 +63,21 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
             raise AssertionError(
                 f"README.md python block {number} fails: {type(exc).__name__}: {exc}\n{code}"
             ) from exc
+    return skipped
+
+
+def test_a_broken_block_fails():
+    # The calibration snippet once used a name no block defined.
+    with pytest.raises(AssertionError, match="block 2 fails: NameError"):
+        run_blocks(["ratio = 1", "ratio.fit(X, y)"], {})
+
+
+def test_readme_python_blocks_run(tmp_path, monkeypatch):
+    code_blocks = blocks("python")
+    assert len(code_blocks) >= 5
+    monkeypatch.chdir(tmp_path)  # blocks may write files
+    namespace = {"__name__": "readme"}
+    skipped = run_blocks(code_blocks, namespace)
     if "matplotlib" in namespace:
         import matplotlib.pyplot as plt
 
