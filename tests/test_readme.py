@@ -67,9 +67,9 @@ def run_blocks(code_blocks, namespace):
 
 
 def test_a_broken_block_fails():
-    # The calibration snippet once used a name no block defined.
+    # Snippets once used names that no block defined, such as ``reference``.
     with pytest.raises(AssertionError, match="block 2 fails: NameError"):
-        run_blocks(["ratio = 1", "ratio.fit(X, y)"], {})
+        run_blocks(["ratio = 1", "print(ratio, reference)"], {})
 
 
 def test_readme_python_blocks_run(tmp_path, monkeypatch):
