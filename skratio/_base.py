@@ -36,6 +36,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.base import _fit_context
+from sklearn import config_context
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
@@ -361,7 +362,10 @@ class BaseRatioEstimator(
         log_weight = np.empty(X.shape[0])
         for start in range(0, X.shape[0], PREDICT_CHUNK_ROWS):
             rows = slice(start, start + PREDICT_CHUNK_ROWS)
-            chunk = self._log_odds(self.classifier_, X[rows])
+            # X was checked for NaN and infinity above (as the classifier's
+            # tags allow): the classifier need not scan every chunk again.
+            with config_context(assume_finite=True):
+                chunk = self._log_odds(self.classifier_, X[rows])
             chunk += log_prior
             log_weight[rows] = postprocess_log_weight(
                 chunk, options["power"], options["clip"]
@@ -384,7 +388,8 @@ class BaseRatioEstimator(
         """
         if is_dask_collection(X):
             return predict_lazily(self.predict_weight, X)
-        return np.exp(self.predict_log_weight(X))
+        log_weight = self.predict_log_weight(X)
+        return np.exp(log_weight, out=log_weight)
 
     def predict_proba(self, X):
         """Domain probabilities of the fitted classifier.

@@ -68,7 +68,9 @@ def domain_log_odds(classifier, X):
         proba = np.clip(proba, _EPS, 1.0 - _EPS)
         log_odds = np.log(proba) - np.log1p(-proba)
     log_odds = log_odds.reshape(-1)
-    if np.isnan(log_odds).any():
+    # One reduction finds any NaN (a sum with a NaN is NaN) without the
+    # boolean array of np.isnan; +inf and -inf together also give NaN.
+    if np.isnan(np.sum(log_odds)) and np.isnan(log_odds).any():
         raise ValueError(
             f"The domain classifier {type(classifier).__name__} returned NaN "
             "probabilities; cannot compute density ratios."
