@@ -212,6 +212,10 @@ def test_bad_inputs(quadratic_shift):
     fitted = small_mlp(max_epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         fitted.predict_proba(X[:, :1])
+    # Training needs two rows, prediction one.
+    with pytest.raises(ValueError, match="1 sample"):
+        small_mlp().fit(X[:1], y[:1])
+    assert fitted.predict_proba(X[:1]).shape == (1, 2)
 
 
 def test_pickle_and_safetensors_round_trips(quadratic_shift, tmp_path):

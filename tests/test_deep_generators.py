@@ -213,6 +213,7 @@ def test_bad_inputs(mixture, generator):
     if hasattr(fitted, "score_samples"):
         with pytest.raises(ValueError, match="features"):
             fitted.score_samples(np.ones((3, 5)))
+        assert fitted.score_samples(X[:1]).shape == (1,)
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA GPU"):
             clone(generator).set_params(device="cuda").fit(X)

@@ -249,9 +249,17 @@ class TorchEstimatorMixin:
     """
 
     def _validate_rows(self, X, reset):
-        """Finite float rows (numpy or DataFrame) as float32."""
+        """Finite float rows (numpy or DataFrame) as float32.
+
+        Training needs 2 rows (batch statistics, a loss over a batch); any
+        number of rows can be scored.
+        """
         X = validate_data(
-            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2 if reset else 1,
         )
         return np.ascontiguousarray(X, dtype=np.float32)
 
