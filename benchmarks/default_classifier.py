@@ -183,7 +183,8 @@ def run(seeds):
                 print(
                     f"{dataset:<14} seed {seed} {name:<40} {seconds:7.3f} s "
                     f"x{seconds / baseline_seconds:5.2f}  warnings {n_convergence}  "
-                    f"RMSE {records[-1]['rmse']:.3f}  max {records[-1]['max_error']:.2f}  "
+                    f"RMSE {records[-1]['rmse']:.3f}  "
+                    f"max {records[-1]['max_error']:.2f}  "
                     f"ESS {records[-1]['ess']:.2f}",
                     flush=True,
                 )
@@ -195,7 +196,9 @@ def summarise(records):
     for dataset in DATASETS:
         for name in classifiers():
             group = [
-                r for r in records if r["dataset"] == dataset and r["classifier"] == name
+                r
+                for r in records
+                if r["dataset"] == dataset and r["classifier"] == name
             ]
             baseline = {
                 r["seed"]: r["rmse"]
@@ -207,12 +210,18 @@ def summarise(records):
                     "dataset": dataset,
                     "classifier": name,
                     # Paired by seed: the same domains for both classifiers.
-                    "rmse_change": mean_se([r["rmse"] - baseline[r["seed"]] for r in group]),
+                    "rmse_change": mean_se(
+                        [r["rmse"] - baseline[r["seed"]] for r in group]
+                    ),
                     "shape": f"{group[0]['n_rows']} x {group[0]['n_features']}",
                     "seconds": mean_se([r["seconds"] for r in group]),
                     "time_ratio": mean_se([r["time_ratio"] for r in group]),
-                    "runs_with_warnings": sum(r["convergence_warnings"] > 0 for r in group),
-                    "convergence_warnings": sum(r["convergence_warnings"] for r in group),
+                    "runs_with_warnings": sum(
+                        r["convergence_warnings"] > 0 for r in group
+                    ),
+                    "convergence_warnings": sum(
+                        r["convergence_warnings"] for r in group
+                    ),
                     "n_runs": len(group),
                     "rmse": mean_se([r["rmse"] for r in group]),
                     "max_error": mean_se([r["max_error"] for r in group]),
@@ -232,8 +241,12 @@ def verdict(rows):
         faster = sum(r["time_ratio"][0] < 1 for r in mine)
         clean = sum(r["convergence_warnings"] == 0 for r in mine)
         # A change in RMSE counts when it exceeds two paired standard errors.
-        better = [r["dataset"] for r in mine if r["rmse_change"][0] < -2 * r["rmse_change"][1]]
-        worse = [r["dataset"] for r in mine if r["rmse_change"][0] > 2 * r["rmse_change"][1]]
+        better = [
+            r["dataset"] for r in mine if r["rmse_change"][0] < -2 * r["rmse_change"][1]
+        ]
+        worse = [
+            r["dataset"] for r in mine if r["rmse_change"][0] > 2 * r["rmse_change"][1]
+        ]
         scores[name] = (clean, len(better) - len(worse), faster)
         if name != BASELINE:
             lines.append(
@@ -251,8 +264,9 @@ def verdict(rows):
 
 def table(rows):
     lines = [
-        "| dataset | classifier | seconds | time / old default | runs with ConvergenceWarning "
-        "(warnings) | log-ratio RMSE | RMSE − old default (paired) | largest log-ratio error "
+        "| dataset | classifier | seconds | time / old default "
+        "| runs with ConvergenceWarning (warnings) | log-ratio RMSE "
+        "| RMSE − old default (paired) | largest log-ratio error "
         "| ESS / n_source (truth) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -297,7 +311,8 @@ def main():
         "weights in brackets.\n\n"
         f"Machine: {platform.platform()}, {os.cpu_count()} CPUs shared with other "
         f"processes, one BLAS/OpenMP thread; scikit-learn {sklearn.__version__}, "
-        f"numpy {np.__version__}. Total run time {time.perf_counter() - start:.0f} s.\n\n"
+        f"numpy {np.__version__}. "
+        f"Total run time {time.perf_counter() - start:.0f} s.\n\n"
     )
     (RESULTS / f"{name}.md").write_text(header + text + "\n")
     (RESULTS / f"{name}.json").write_text(

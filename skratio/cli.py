@@ -54,10 +54,14 @@ def _number(kind, *, low=None, high=None, low_open=False, high_open=False):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {wanted}; got {text!r}") from None
-        if not math.isfinite(value) or (
-            low is not None and (value <= low if low_open else value < low)
-        ) or (high is not None and (value >= high if high_open else value > high)):
+            raise argparse.ArgumentTypeError(
+                f"expected {wanted}; got {text!r}"
+            ) from None
+        if (
+            not math.isfinite(value)
+            or (low is not None and (value <= low if low_open else value < low))
+            or (high is not None and (value >= high if high_open else value > high))
+        ):
             raise argparse.ArgumentTypeError(f"expected {wanted}; got {text}")
         return value
 
@@ -79,13 +83,17 @@ def _build_parser():
         "--debug", action="store_true", help="show the traceback of an error"
     )
     common.add_argument(
-        "--random-state", type=_number(int, low=0), default=0, metavar="SEED",
+        "--random-state",
+        type=_number(int, low=0),
+        default=0,
+        metavar="SEED",
         help="seed of the folds, the classifier and the draws (default 0)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
-        "demo", parents=[common],
+        "demo",
+        parents=[common],
         help="weights and fair generation on a biased split of scikit-learn's digits",
         description=(
             "Split scikit-learn's digits into a biased set and a balanced reference "
@@ -94,22 +102,28 @@ def _build_parser():
         ),
     )
     demo.add_argument(
-        "--bias", type=_number(float, low=0, high=1, low_open=True, high_open=True),
-        default=0.9, help="share of digits < 5 in the biased set, in (0, 1) (default 0.9)",
+        "--bias",
+        type=_number(float, low=0, high=1, low_open=True, high_open=True),
+        default=0.9,
+        help="share of digits < 5 in the biased set, in (0, 1) (default 0.9)",
     )
     demo.add_argument(
-        "--reference-size", type=_number(float, low=0, low_open=True), default=0.25,
+        "--reference-size",
+        type=_number(float, low=0, low_open=True),
+        default=0.25,
         help="size of the reference set as a fraction of the biased set (default 0.25)",
     )
     demo.add_argument(
-        "--plot", metavar="FILE",
+        "--plot",
+        metavar="FILE",
         help=f"where to save the figure (default {_DEMO_FIGURE}), when matplotlib is "
         "installed",
     )
     demo.set_defaults(run=_demo)
 
     weigh = commands.add_parser(
-        "weigh", parents=[common],
+        "weigh",
+        parents=[common],
         help="out-of-fold weights p_target / p_source of every SOURCE row",
         description=(
             "Weigh every row of SOURCE by w(x) = p_target(x) / p_source(x), estimated "
@@ -117,53 +131,97 @@ def _build_parser():
             "one row per SOURCE row, in SOURCE's order. Files: .csv or .parquet."
         ),
     )
-    weigh.add_argument("source", metavar="SOURCE", help="rows to weigh (.csv or .parquet)")
-    weigh.add_argument("target", metavar="TARGET", help="rows of the target distribution")
-    weigh.add_argument("-o", "--output", required=True, metavar="OUT",
-                       help="where to write the weights (.csv or .parquet)")
-    _classifier_option(weigh)
     weigh.add_argument(
-        "--calibrate", choices=_CALIBRATIONS, default="none",
-        help="recalibrate the classifier's log-odds (skratio.CalibratedRatio; default none)",
+        "source", metavar="SOURCE", help="rows to weigh (.csv or .parquet)"
     )
     weigh.add_argument(
-        "--cv", type=_number(int, low=2), default=5, metavar="N",
+        "target", metavar="TARGET", help="rows of the target distribution"
+    )
+    weigh.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="where to write the weights (.csv or .parquet)",
+    )
+    _classifier_option(weigh)
+    weigh.add_argument(
+        "--calibrate",
+        choices=_CALIBRATIONS,
+        default="none",
+        help=(
+            "recalibrate the classifier's log-odds (skratio.CalibratedRatio; "
+            "default none)"
+        ),
+    )
+    weigh.add_argument(
+        "--cv",
+        type=_number(int, low=2),
+        default=5,
+        metavar="N",
         help="folds of the cross-fitting (default 5)",
     )
     weigh.add_argument(
-        "--power", type=_number(float, low=0, high=1), default=1.0, metavar="A",
+        "--power",
+        type=_number(float, low=0, high=1),
+        default=1.0,
+        metavar="A",
         help="flatten the weights to w ** A, A in [0, 1] (default 1)",
     )
     weigh.add_argument(
-        "--clip", type=_number(float, low=0, low_open=True), metavar="C",
+        "--clip",
+        type=_number(float, low=0, low_open=True),
+        metavar="C",
         help="bound the weights above by C (default: no bound)",
     )
     _columns_options(weigh, id_help="a SOURCE column written next to each weight")
-    weigh.add_argument("--plot", metavar="FILE",
-                       help="save a histogram of the weights (needs matplotlib)")
+    weigh.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="save a histogram of the weights (needs matplotlib)",
+    )
     weigh.set_defaults(run=_weigh)
 
     resample = commands.add_parser(
-        "resample", parents=[common],
+        "resample",
+        parents=[common],
         help="sampling-importance-resampling of CANDIDATES toward TARGET",
         description=(
             "Fit a domain classifier on CANDIDATES (source) against TARGET, then "
             "choose each output row among K candidates with probability proportional "
-            "to its weight (skratio.SIRResampler). OUT gets the chosen CANDIDATES rows, "
+            "to its weight (skratio.SIRResampler). OUT gets the chosen CANDIDATES "
+            "rows, "
             "all their columns."
         ),
     )
-    resample.add_argument("candidates", metavar="CANDIDATES",
-                          help="rows to choose from (.csv or .parquet)")
-    resample.add_argument("target", metavar="TARGET", help="rows of the target distribution")
-    resample.add_argument("-o", "--output", required=True, metavar="OUT",
-                          help="where to write the chosen rows (.csv or .parquet)")
     resample.add_argument(
-        "-n", "--n-samples", type=_number(int, low=1), metavar="N",
-        help="rows to draw (default: as many as the candidates allow, their number // K)",
+        "candidates",
+        metavar="CANDIDATES",
+        help="rows to choose from (.csv or .parquet)",
     )
     resample.add_argument(
-        "-k", type=_number(int, low=1), default=10, metavar="K",
+        "target", metavar="TARGET", help="rows of the target distribution"
+    )
+    resample.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="where to write the chosen rows (.csv or .parquet)",
+    )
+    resample.add_argument(
+        "-n",
+        "--n-samples",
+        type=_number(int, low=1),
+        metavar="N",
+        help="rows to draw (default: as many as the candidates allow, their "
+        "number // K)",
+    )
+    resample.add_argument(
+        "-k",
+        type=_number(int, low=1),
+        default=10,
+        metavar="K",
         help="candidates per output row (default 10); needs N * K <= candidates",
     )
     _classifier_option(resample)
@@ -174,10 +232,13 @@ def _build_parser():
 
 def _classifier_option(parser):
     parser.add_argument(
-        "--classifier", choices=_CLASSIFIERS, default="logistic",
+        "--classifier",
+        choices=_CLASSIFIERS,
+        default="logistic",
         help=(
             "domain classifier: logistic (skratio's default), hgb "
-            "(HistGradientBoostingClassifier) or mlp (skratio.deep.MLPDomainClassifier, "
+            "(HistGradientBoostingClassifier) or mlp "
+            "(skratio.deep.MLPDomainClassifier, "
             "needs skratio[deep]); default logistic"
         ),
     )
@@ -185,7 +246,9 @@ def _classifier_option(parser):
 
 def _columns_options(parser, id_help):
     parser.add_argument(
-        "--columns", nargs="+", metavar="COL",
+        "--columns",
+        nargs="+",
+        metavar="COL",
         help="feature columns (default: all columns but the id column)",
     )
     parser.add_argument("--id-column", metavar="COL", help=id_help)
@@ -208,8 +271,12 @@ class _Steps:
             self._bar = None
         else:
             self._bar = tqdm(
-                total=n_steps, desc=f"skratio {command}", unit="step",
-                file=sys.stderr, disable=None, leave=False,
+                total=n_steps,
+                desc=f"skratio {command}",
+                unit="step",
+                file=sys.stderr,
+                disable=None,
+                leave=False,
             )
 
     @contextlib.contextmanager
@@ -263,8 +330,9 @@ class _Table:
                         float(value)
                     except ValueError:
                         raise CommandError(
-                            f"{self.path}: column {name!r} is not numeric ({str(value)!r} on "
-                            f"line {line}); choose numeric feature columns with --columns"
+                            f"{self.path}: column {name!r} is not numeric "
+                            f"({str(value)!r} on line {line}); choose numeric "
+                            "feature columns with --columns"
                         ) from None
                 raise
         import pyarrow as pa
@@ -272,8 +340,10 @@ class _Table:
 
         kind = column.type
         if not (
-            pa.types.is_integer(kind) or pa.types.is_floating(kind)
-            or pa.types.is_boolean(kind) or pa.types.is_decimal(kind)
+            pa.types.is_integer(kind)
+            or pa.types.is_floating(kind)
+            or pa.types.is_boolean(kind)
+            or pa.types.is_decimal(kind)
         ):
             raise CommandError(
                 f"{self.path}: column {name!r} is not numeric (type {kind}); choose "
@@ -386,7 +456,9 @@ def _write_table(path, columns):
     pq = _pyarrow()
     import pyarrow as pa
 
-    table = pa.table({name: _parquet_column(values) for name, values in columns.items()})
+    table = pa.table(
+        {name: _parquet_column(values) for name, values in columns.items()}
+    )
     try:
         pq.write_table(table, path)
     except OSError as exc:
@@ -465,7 +537,9 @@ def _classifier(name, random_state):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), MLPDomainClassifier(random_state=random_state))
+    return make_pipeline(
+        StandardScaler(), MLPDomainClassifier(random_state=random_state)
+    )
 
 
 def _ratio_estimator(args):
@@ -518,7 +592,11 @@ def _weigh(args, out):
     n_source = source.n_rows
     weights = _postprocess(raw[:n_source], args.power, args.clip)
     with steps.step("writing"):
-        columns = {} if args.id_column is None else {args.id_column: source.column(args.id_column)}
+        columns = (
+            {}
+            if args.id_column is None
+            else {args.id_column: source.column(args.id_column)}
+        )
         columns["weight"] = weights
         _write_table(args.output, columns)
     steps.close()
@@ -540,7 +618,8 @@ def _weigh(args, out):
         f"  classifier: {args.classifier}, calibration: {args.calibrate}, "
         f"{args.cv}-fold cross-fitting\n"
         f"  prior ratio n_source / n_target: {gamma:.4g}\n"
-        f"  held-out NCE of the domain classifier: {negative_cross_entropy(y, proba):.4f} "
+        "  held-out NCE of the domain classifier: "
+        f"{negative_cross_entropy(y, proba):.4f} "
         f"(higher is better; {prior_only:.4f} for a classifier that knows only the "
         "prior ratio)\n"
         "  expected calibration error of the held-out probabilities: "
@@ -666,7 +745,8 @@ def _demo(args, out):
     for label, pb, pr in zip(labels, p_biased, p_reference):
         mean_weight = weights[biased & (g_train == label)].mean()
         out.write(
-            f"  {label:<10} {pb:>12.3f} {pr:>10.3f} {pr / pb:>10.3f} {mean_weight:>11.3f}\n"
+            f"  {label:<10} {pb:>12.3f} {pr:>10.3f} {pr / pb:>10.3f} "
+            f"{mean_weight:>11.3f}\n"
         )
     ess = effective_sample_size(weights[biased])
     nce = ratio.score(X_test, y_test)
@@ -769,7 +849,8 @@ def _plot_demo(path, weights, groups, shares):
     right.bar(list(shares), list(shares.values()), color=["0.5", "C1", "C0"])
     right.axhline(shares["reference"], color="black", linestyle=":")
     right.set(
-        ylabel="share of digits >= 5", ylim=(0, 1),
+        ylabel="share of digits >= 5",
+        ylim=(0, 1),
         title="Reference rows, and samples of a KernelDensity",
     )
     _save(figure, path)

@@ -27,7 +27,10 @@ from skratio.metrics import effective_sample_size
 ENV = {
     **os.environ,
     "PYTHONPATH": os.pathsep.join(
-        [str(Path(skratio.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+        [
+            str(Path(skratio.__file__).resolve().parents[1]),
+            os.environ.get("PYTHONPATH", ""),
+        ]
     ),
     "OMP_NUM_THREADS": "1",
 }
@@ -37,8 +40,12 @@ N_SOURCE, N_TARGET = 240, 80
 def run_skratio(*args, cwd):
     """``python -m skratio args`` in a subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "skratio", *map(str, args)], capture_output=True,
-        text=True, cwd=cwd, env=ENV, timeout=300,
+        [sys.executable, "-m", "skratio", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=ENV,
+        timeout=300,
     )
 
 
@@ -65,7 +72,8 @@ def data(tmp_path_factory):
     X_target = rng.normal(0.8, 1.0, size=(N_TARGET, 3))
     ids = [f"row-{i}" for i in range(N_SOURCE)]
     write_csv(
-        folder / "source.csv", ["id", "a", "b", "c"],
+        folder / "source.csv",
+        ["id", "a", "b", "c"],
         [[i, *(repr(float(v)) for v in x)] for i, x in zip(ids, X_source)],
     )
     # The target lists its columns in another order: columns match by name.
@@ -132,7 +140,9 @@ def test_demo_reports_weights_and_fair_generation(tmp_path, monkeypatch, capsys)
     # Under-represented group: weight above 1; over-represented: below 1.
     assert under[2] > 1 and under[3] > 1
     assert over[2] < 1 and over[3] < 1
-    held_out = float(re.search(r"held-out NCE of the domain classifier: (-[\d.]+)", out)[1])
+    held_out = float(
+        re.search(r"held-out NCE of the domain classifier: (-[\d.]+)", out)[1]
+    )
     bound = float(re.search(r"Bayes-optimal NCE of this split:\s+(-[\d.]+)", out)[1])
     assert -1 < held_out < 0 and -1 < bound < 0
     # Share of digits >= 5 and fairness discrepancy of each training. The
@@ -149,7 +159,9 @@ def test_demo_reports_weights_and_fair_generation(tmp_path, monkeypatch, capsys)
     assert importance[0] > uniform[0]
     assert importance[1] < uniform[1]
     # With two classes the discrepancy is sqrt(2) times the difference in share.
-    assert uniform[1] == pytest.approx(np.sqrt(2) * abs(reference[0] - uniform[0]), abs=3e-3)
+    assert uniform[1] == pytest.approx(
+        np.sqrt(2) * abs(reference[0] - uniform[0]), abs=3e-3
+    )
     # The figure, under its default name.
     assert (tmp_path / "skratio-demo.png").stat().st_size > 10_000
 
@@ -162,8 +174,20 @@ def test_weigh_writes_out_of_fold_weights_in_source_order(data, tmp_path):
     folder, X_source, _, ids = data
     out = tmp_path / "weights.csv"
     result = run_skratio(
-        "weigh", folder / "source.csv", folder / "target.csv", "-o", out,
-        "--id-column", "id", "--cv", "3", "--power", "0.5", "--clip", "2", cwd=tmp_path,
+        "weigh",
+        folder / "source.csv",
+        folder / "target.csv",
+        "-o",
+        out,
+        "--id-column",
+        "id",
+        "--cv",
+        "3",
+        "--power",
+        "0.5",
+        "--clip",
+        "2",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     weights, header, rows = weights_in(out)
@@ -179,14 +203,21 @@ def test_weigh_writes_out_of_fold_weights_in_source_order(data, tmp_path):
     # The report: prior ratio, NCE against the prior-only classifier, ECE, ESS.
     out_text = result.stdout
     assert f"prior ratio n_source / n_target: {N_SOURCE / N_TARGET:.4g}" in out_text
-    nce, prior_only = map(float, re.search(
-        r"held-out NCE of the domain classifier: (-[\d.]+) \(higher is better; (-[\d.]+)",
-        out_text).groups())
+    nce, prior_only = map(
+        float,
+        re.search(
+            r"held-out NCE of the domain classifier: (-[\d.]+) "
+            r"\(higher is better; (-[\d.]+)",
+            out_text,
+        ).groups(),
+    )
     # A shift of 0.8 s.d. in each of 3 features is visible to a linear classifier.
     assert nce > prior_only
     ece = float(re.search(r"expected calibration error[^:]*: ([\d.]+)", out_text)[1])
     assert 0 <= ece < 0.2
-    ess = float(re.search(r"effective sample size of the weights: ([\d.]+)", out_text)[1])
+    ess = float(
+        re.search(r"effective sample size of the weights: ([\d.]+)", out_text)[1]
+    )
     assert ess == pytest.approx(effective_sample_size(weights), abs=0.06)
     assert f"wrote {N_SOURCE} weights" in out_text
 
@@ -194,10 +225,24 @@ def test_weigh_writes_out_of_fold_weights_in_source_order(data, tmp_path):
 def test_weigh_calibrated_without_id_column(data, tmp_path, capsys):
     folder = data[0]
     out = tmp_path / "weights.csv"
-    assert main([
-        "weigh", str(folder / "plain.csv"), str(folder / "target.csv"), "-o", str(out),
-        "--calibrate", "sigmoid", "--cv", "3", "--random-state", "4",
-    ]) == 0
+    assert (
+        main(
+            [
+                "weigh",
+                str(folder / "plain.csv"),
+                str(folder / "target.csv"),
+                "-o",
+                str(out),
+                "--calibrate",
+                "sigmoid",
+                "--cv",
+                "3",
+                "--random-state",
+                "4",
+            ]
+        )
+        == 0
+    )
     weights, header, _ = weights_in(out)
     assert header == ["weight"]
     X, y = stacked(data)
@@ -212,10 +257,25 @@ def test_weigh_selected_columns_and_a_histogram(data, tmp_path):
     pytest.importorskip("matplotlib")
     folder, X_source, X_target, _ = data
     out, figure = tmp_path / "weights.csv", tmp_path / "weights.png"
-    assert main([
-        "weigh", str(folder / "source.csv"), str(folder / "other.csv"), "-o", str(out),
-        "--columns", "b", "a", "--cv", "2", "--plot", str(figure),
-    ]) == 0
+    assert (
+        main(
+            [
+                "weigh",
+                str(folder / "source.csv"),
+                str(folder / "other.csv"),
+                "-o",
+                str(out),
+                "--columns",
+                "b",
+                "a",
+                "--cv",
+                "2",
+                "--plot",
+                str(figure),
+            ]
+        )
+        == 0
+    )
     weights, _, _ = weights_in(out)
     X, y = stack_domains(X_source[:, [1, 0]], X_target[:, [1, 0]])
     expected = DensityRatioEstimator(cv=2, random_state=0).fit_predict_weight(X, y)
@@ -235,10 +295,20 @@ def test_weigh_parquet_in_and_out(data, tmp_path):
         pa.table({name: X_target[:, j] for j, name in enumerate("abc")}),
         tmp_path / "target.parquet",
     )
-    assert main([
-        "weigh", str(tmp_path / "source.parquet"), str(tmp_path / "target.parquet"),
-        "-o", str(tmp_path / "weights.parquet"), "--id-column", "id",
-    ]) == 0
+    assert (
+        main(
+            [
+                "weigh",
+                str(tmp_path / "source.parquet"),
+                str(tmp_path / "target.parquet"),
+                "-o",
+                str(tmp_path / "weights.parquet"),
+                "--id-column",
+                "id",
+            ]
+        )
+        == 0
+    )
     table = pq.read_table(tmp_path / "weights.parquet")
     assert table.column_names == ["id", "weight"]
     assert table.column("id").to_pylist() == ids
@@ -252,10 +322,22 @@ def test_weigh_with_the_mlp_classifier(data, tmp_path):
     pytest.importorskip("skorch")
     folder = data[0]
     out = tmp_path / "weights.csv"
-    assert main([
-        "weigh", str(folder / "plain.csv"), str(folder / "target.csv"), "-o", str(out),
-        "--classifier", "mlp", "--cv", "2",
-    ]) == 0
+    assert (
+        main(
+            [
+                "weigh",
+                str(folder / "plain.csv"),
+                str(folder / "target.csv"),
+                "-o",
+                str(out),
+                "--classifier",
+                "mlp",
+                "--cv",
+                "2",
+            ]
+        )
+        == 0
+    )
     weights, _, _ = weights_in(out)
     assert weights.shape == (N_SOURCE,) and np.isfinite(weights).all()
     # Target-like rows (large features) get larger weights than the others.
@@ -272,8 +354,18 @@ def test_resample_chooses_distinct_candidate_rows(data, tmp_path):
     folder, X_source, _, ids = data
     out = tmp_path / "chosen.csv"
     result = run_skratio(
-        "resample", folder / "source.csv", folder / "target.csv", "-n", "40", "-k", "5",
-        "-o", out, "--id-column", "id", cwd=tmp_path,
+        "resample",
+        folder / "source.csv",
+        folder / "target.csv",
+        "-n",
+        "40",
+        "-k",
+        "5",
+        "-o",
+        out,
+        "--id-column",
+        "id",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     header, rows = read_csv(out)
@@ -297,10 +389,20 @@ def test_resample_default_size_and_parquet_output(data, tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     folder = data[0]
     out = tmp_path / "chosen.parquet"
-    assert main([
-        "resample", str(folder / "plain.csv"), str(folder / "target.csv"), "-k", "6",
-        "-o", str(out),
-    ]) == 0
+    assert (
+        main(
+            [
+                "resample",
+                str(folder / "plain.csv"),
+                str(folder / "target.csv"),
+                "-k",
+                "6",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pq.read_table(out)
     assert table.num_rows == N_SOURCE // 6
     assert table.column_names == ["a", "b", "c"]
@@ -323,51 +425,191 @@ BAD_INPUT = [
     (["weigh", "{d}/source.csv", "{d}/target.csv"], 2, "-o/--output"),
     (["weigh", "{d}/nothing.csv", "{d}/target.csv", "-o", "w.csv"], 1, "no such file"),
     (["weigh", "{d}/source.csv", "{d}/nothing.csv", "-o", "w.csv"], 1, "no such file"),
-    (["weigh", "{d}/table.txt", "{d}/target.csv", "-o", "w.csv"], 1, "unknown file type"),
-    (["weigh", "{d}/source.csv", "{d}/target.csv", "-o", "w.xlsx"], 1, "unknown file type"),
+    (
+        ["weigh", "{d}/table.txt", "{d}/target.csv", "-o", "w.csv"],
+        1,
+        "unknown file type",
+    ),
+    (
+        ["weigh", "{d}/source.csv", "{d}/target.csv", "-o", "w.xlsx"],
+        1,
+        "unknown file type",
+    ),
     (["weigh", "{d}/empty.csv", "{d}/target.csv", "-o", "w.csv"], 1, "is empty"),
     (["weigh", "{d}/header.csv", "{d}/target.csv", "-o", "w.csv"], 1, "no rows"),
-    (["weigh", "{d}/ragged.csv", "{d}/target.csv", "-o", "w.csv"], 1, "line 3: 2 fields"),
+    (
+        ["weigh", "{d}/ragged.csv", "{d}/target.csv", "-o", "w.csv"],
+        1,
+        "line 3: 2 fields",
+    ),
     (["weigh", "{d}/duplicated.csv", "{d}/target.csv", "-o", "w.csv"], 1, "duplicated"),
-    (["weigh", "{d}/text.csv", "{d}/target.csv", "-o", "w.csv"], 1,
-     "column 'b' is not numeric ('x' on line 3)"),
-    (["weigh", "{d}/plain.csv", "{d}/other.csv", "-o", "w.csv"], 1,
-     "different columns (only in the first: ['c']; only in the second: ['d'])"),
+    (
+        ["weigh", "{d}/text.csv", "{d}/target.csv", "-o", "w.csv"],
+        1,
+        "column 'b' is not numeric ('x' on line 3)",
+    ),
+    (
+        ["weigh", "{d}/plain.csv", "{d}/other.csv", "-o", "w.csv"],
+        1,
+        "different columns (only in the first: ['c']; only in the second: ['d'])",
+    ),
     (["weigh", "{d}/source.csv", "{d}/target.csv", "-o", "w.csv"], 1, "['id']"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--columns", "a", "z"],
-     1, "no column ['z']"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--columns", "a", "a"],
-     1, "twice"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--id-column", "id"],
-     1, "no column 'id'"),
-    (["weigh", "{d}/source.csv", "{d}/target.csv", "-o", "w.csv", "--id-column", "id",
-      "--columns", "id", "a"], 1, "cannot be a feature"),
+    (
+        [
+            "weigh",
+            "{d}/plain.csv",
+            "{d}/target.csv",
+            "-o",
+            "w.csv",
+            "--columns",
+            "a",
+            "z",
+        ],
+        1,
+        "no column ['z']",
+    ),
+    (
+        [
+            "weigh",
+            "{d}/plain.csv",
+            "{d}/target.csv",
+            "-o",
+            "w.csv",
+            "--columns",
+            "a",
+            "a",
+        ],
+        1,
+        "twice",
+    ),
+    (
+        [
+            "weigh",
+            "{d}/plain.csv",
+            "{d}/target.csv",
+            "-o",
+            "w.csv",
+            "--id-column",
+            "id",
+        ],
+        1,
+        "no column 'id'",
+    ),
+    (
+        [
+            "weigh",
+            "{d}/source.csv",
+            "{d}/target.csv",
+            "-o",
+            "w.csv",
+            "--id-column",
+            "id",
+            "--columns",
+            "id",
+            "a",
+        ],
+        1,
+        "cannot be a feature",
+    ),
     (["weigh", "{d}/missing.csv", "{d}/target.csv", "-o", "w.csv"], 1, "NaN"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--cv", "1"], 2, "--cv"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--cv", "500"], 1,
-     "n_splits=500"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--power", "1.5"], 2,
-     "--power: expected a number >= 0 and <= 1"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--clip", "0"], 2,
-     "--clip: expected a number > 0"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--clip", "inf"], 2,
-     "--clip"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--classifier", "svm"],
-     2, "invalid choice"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--calibrate", "platt"],
-     2, "invalid choice"),
-    (["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "{d}/no/such/folder/w.csv"], 1,
-     "cannot write"),
-    (["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-n", "0"], 2, "-n"),
-    (["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-k", "0"], 2, "-k"),
-    (["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-n", "100", "-k",
-      "10"], 1, "need 1000 distinct candidates"),
-    (["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-k", "500"], 1,
-     "lower -n or -k"),
-    (["resample", "{d}/plain.csv", "{d}/other.csv", "-o", "r.csv"], 1, "different columns"),
+    (
+        ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--cv", "1"],
+        2,
+        "--cv",
+    ),
+    (
+        ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--cv", "500"],
+        1,
+        "n_splits=500",
+    ),
+    (
+        ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--power", "1.5"],
+        2,
+        "--power: expected a number >= 0 and <= 1",
+    ),
+    (
+        ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--clip", "0"],
+        2,
+        "--clip: expected a number > 0",
+    ),
+    (
+        ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--clip", "inf"],
+        2,
+        "--clip",
+    ),
+    (
+        [
+            "weigh",
+            "{d}/plain.csv",
+            "{d}/target.csv",
+            "-o",
+            "w.csv",
+            "--classifier",
+            "svm",
+        ],
+        2,
+        "invalid choice",
+    ),
+    (
+        [
+            "weigh",
+            "{d}/plain.csv",
+            "{d}/target.csv",
+            "-o",
+            "w.csv",
+            "--calibrate",
+            "platt",
+        ],
+        2,
+        "invalid choice",
+    ),
+    (
+        ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "{d}/no/such/folder/w.csv"],
+        1,
+        "cannot write",
+    ),
+    (
+        ["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-n", "0"],
+        2,
+        "-n",
+    ),
+    (
+        ["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-k", "0"],
+        2,
+        "-k",
+    ),
+    (
+        [
+            "resample",
+            "{d}/plain.csv",
+            "{d}/target.csv",
+            "-o",
+            "r.csv",
+            "-n",
+            "100",
+            "-k",
+            "10",
+        ],
+        1,
+        "need 1000 distinct candidates",
+    ),
+    (
+        ["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-k", "500"],
+        1,
+        "lower -n or -k",
+    ),
+    (
+        ["resample", "{d}/plain.csv", "{d}/other.csv", "-o", "r.csv"],
+        1,
+        "different columns",
+    ),
 ]
 BAD_PARQUET = [
-    (["weigh", "{d}/fake.parquet", "{d}/target.csv", "-o", "w.csv"], 1, "cannot read it"),
+    (
+        ["weigh", "{d}/fake.parquet", "{d}/target.csv", "-o", "w.csv"],
+        1,
+        "cannot read it",
+    ),
 ]
 
 
@@ -386,8 +628,9 @@ def _check_one_line(stderr, status, expected_status, message):
 
 
 @pytest.mark.parametrize("arguments, status, message", BAD_INPUT + BAD_PARQUET)
-def test_bad_input_gives_one_line(data, tmp_path, monkeypatch, capsys, arguments, status,
-                                  message):
+def test_bad_input_gives_one_line(
+    data, tmp_path, monkeypatch, capsys, arguments, status, message
+):
     if arguments in [case[0] for case in BAD_PARQUET]:
         pytest.importorskip("pyarrow")
     monkeypatch.chdir(tmp_path)
@@ -406,16 +649,22 @@ SUBPROCESS_CASES = [BAD_INPUT[0], BAD_INPUT[24]]
 
 
 @pytest.mark.parametrize("arguments, status, message", SUBPROCESS_CASES)
-def test_bad_input_gives_one_line_in_a_subprocess(data, tmp_path, arguments, status,
-                                                  message):
+def test_bad_input_gives_one_line_in_a_subprocess(
+    data, tmp_path, arguments, status, message
+):
     result = run_skratio(*_arguments(arguments, data[0]), cwd=tmp_path)
     _check_one_line(result.stderr, result.returncode, status, message)
 
 
 def test_debug_shows_the_traceback(data, tmp_path):
     result = run_skratio(
-        "weigh", data[0] / "missing.csv", data[0] / "target.csv", "-o", "w.csv",
-        "--debug", cwd=tmp_path,
+        "weigh",
+        data[0] / "missing.csv",
+        data[0] / "target.csv",
+        "-o",
+        "w.csv",
+        "--debug",
+        cwd=tmp_path,
     )
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "NaN" in result.stderr
@@ -430,17 +679,24 @@ def test_debug_shows_the_traceback(data, tmp_path):
         ("pyarrow", ["-o", "w.csv", "--id-column", "x"], 'pip install "skratio[cli]"'),
     ],
 )
-def test_a_missing_optional_dependency_is_named(data, tmp_path, monkeypatch, capsys,
-                                                hidden, arguments, message):
+def test_a_missing_optional_dependency_is_named(
+    data, tmp_path, monkeypatch, capsys, hidden, arguments, message
+):
     # A module set to None in sys.modules fails to import, as if not installed.
     monkeypatch.setitem(sys.modules, hidden, None)
     monkeypatch.chdir(tmp_path)
     folder = data[0]
     source = "source.parquet" if arguments[-1] == "x" else "plain.csv"
     output = [] if "-o" in arguments else ["-o", "w.csv"]
-    code = main([
-        "weigh", str(folder / source), str(folder / "target.csv"), *output, *arguments,
-    ])
+    code = main(
+        [
+            "weigh",
+            str(folder / source),
+            str(folder / "target.csv"),
+            *output,
+            *arguments,
+        ]
+    )
     captured = capsys.readouterr()
     _check_one_line(captured.err, code, 1, message)
     assert not list(tmp_path.iterdir())
@@ -467,10 +723,20 @@ def test_progress_bar_on_a_terminal(data, tmp_path, monkeypatch):
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     folder = data[0]
-    assert main([
-        "resample", str(folder / "plain.csv"), str(folder / "target.csv"), "-k", "4",
-        "-o", str(tmp_path / "chosen.csv"),
-    ]) == 0
+    assert (
+        main(
+            [
+                "resample",
+                str(folder / "plain.csv"),
+                str(folder / "target.csv"),
+                "-k",
+                "4",
+                "-o",
+                str(tmp_path / "chosen.csv"),
+            ]
+        )
+        == 0
+    )
     shown = "".join(terminal.text)
     assert "skratio resample" in shown
     assert "/4 [" in shown and "reading" in shown  # four steps, each named

@@ -60,8 +60,12 @@ def test_ratio_estimators_predict_identically_after_reloading(name, round_trip):
     estimator = _ratio_estimators()[name].fit(X, y)
     loaded = round_trip(estimator)
     assert type(loaded) is type(estimator)
-    np.testing.assert_array_equal(loaded.predict_weight(X_new), estimator.predict_weight(X_new))
-    np.testing.assert_array_equal(loaded.predict_proba(X_new), estimator.predict_proba(X_new))
+    np.testing.assert_array_equal(
+        loaded.predict_weight(X_new), estimator.predict_weight(X_new)
+    )
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X_new), estimator.predict_proba(X_new)
+    )
     assert loaded.prior_ratio_ == estimator.prior_ratio_
 
 
@@ -120,9 +124,12 @@ def test_multi_source_ratio_predicts_identically_after_reloading(round_trip):
     domains = np.array(["web", "books", "reference"])[np.arange(len(X)) % 3]
     ratio = MultiSourceRatio(target_label="reference").fit(X, domains)
     loaded = round_trip(ratio)
-    np.testing.assert_array_equal(loaded.predict_weight(X_new), ratio.predict_weight(X_new))
     np.testing.assert_array_equal(
-        loaded.predict_weight(X_new, source="web"), ratio.predict_weight(X_new, source="web")
+        loaded.predict_weight(X_new), ratio.predict_weight(X_new)
+    )
+    np.testing.assert_array_equal(
+        loaded.predict_weight(X_new, source="web"),
+        ratio.predict_weight(X_new, source="web"),
     )
 
 
@@ -131,7 +138,9 @@ def test_plain_skops_load_refuses_skratio_types_that_the_helper_trusts():
     buffer = io.BytesIO()
     dump(DensityRatioEstimator().fit(X, y), buffer)
     data = buffer.getvalue()
-    assert any(t.startswith("skratio.") for t in skops_io.get_untrusted_types(data=data))
+    assert any(
+        t.startswith("skratio.") for t in skops_io.get_untrusted_types(data=data)
+    )
     with pytest.raises(skops_io.exceptions.UntrustedTypesFoundException):
         skops_io.loads(data)
     assert untrusted_types(io.BytesIO(data)) == []
@@ -155,12 +164,18 @@ def test_unknown_types_are_refused_unless_trusted_by_name(tmp_path):
     dump(estimator, path)
     name = f"{__name__}.ForeignClassifier"
     assert untrusted_types(path) == [name]
-    with pytest.raises(skops_io.exceptions.UntrustedTypesFoundException, match="Foreign"):
+    with pytest.raises(
+        skops_io.exceptions.UntrustedTypesFoundException, match="Foreign"
+    ):
         load(path)
     loaded = load(path, trusted=[name])
-    np.testing.assert_array_equal(loaded.predict_weight(X_new), estimator.predict_weight(X_new))
+    np.testing.assert_array_equal(
+        loaded.predict_weight(X_new), estimator.predict_weight(X_new)
+    )
     # A type object works as well as its name.
-    assert type(load(path, trusted=[ForeignClassifier]).classifier_) is ForeignClassifier
+    assert (
+        type(load(path, trusted=[ForeignClassifier]).classifier_) is ForeignClassifier
+    )
     assert untrusted_types(path, trusted=[name]) == []
 
 

@@ -13,7 +13,9 @@ OPTIONAL = {"matplotlib", "skops", "torch", "skorch", "zuko", "pyarrow", "tqdm",
 
 
 def blocks(language):
-    return [code for lang, code in FENCE.findall(README.read_text()) if lang == language]
+    return [
+        code for lang, code in FENCE.findall(README.read_text()) if lang == language
+    ]
 
 
 def missing_modules(code):
@@ -61,7 +63,8 @@ def run_blocks(code_blocks, namespace):
             exec(compile(code, f"README.md python block {number}", "exec"), namespace)
         except Exception as exc:
             raise AssertionError(
-                f"README.md python block {number} fails: {type(exc).__name__}: {exc}\n{code}"
+                f"README.md python block {number} fails: "
+                f"{type(exc).__name__}: {exc}\n{code}"
             ) from exc
     return skipped
 
