@@ -108,7 +108,9 @@ _not_run = [] if _text_extra_installed() else ["plot_embedding_debiasing"]
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    "filename_pattern": r"/" + "".join(rf"(?!{name}\.py)" for name in _not_run) + "plot_",
+    "filename_pattern": "/"
+    + "".join(rf"(?!{name}\.py)" for name in _not_run)
+    + "plot_",
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,

@@ -34,7 +34,8 @@ ratio = DensityRatioEstimator(random_state=0)
 log_w = np.log(ratio.fit_predict_weight(X, y))
 print(f"prior ratio n_0 / n_1 = {ratio.prior_ratio_:.2f}")
 print(f"correlation with the true log-ratio: {np.corrcoef(log_w, log_ratio)[0, 1]:.3f}")
-print(f"root mean squared error of log w: {np.sqrt(np.mean((log_w - log_ratio) ** 2)):.3f}")
+rmse = np.sqrt(np.mean((log_w - log_ratio) ** 2))
+print(f"root mean squared error of log w: {rmse:.3f}")
 
 # %%
 # A quadratic log-ratio

@@ -94,7 +94,9 @@ ax_fd.set(xscale="log", xlabel="k", ylabel="Fréchet distance to held-out digits
 for ax in (ax_share, ax_fd):
     ax.set_xticks(ks, [str(k) for k in ks])
 samples = SIRResampler(ratio, k=50, random_state=1).sample(model, 16)
-grid = np.vstack([np.hstack(list(row.reshape(4, 8, 8))) for row in samples.reshape(4, 4, 64)])
+grid = np.vstack(
+    [np.hstack(list(row.reshape(4, 8, 8))) for row in samples.reshape(4, 4, 64)]
+)
 ax_img.imshow(grid, cmap="gray_r")
 ax_img.set(title="SIR samples, k=50", xticks=[], yticks=[])
 fig.tight_layout()

@@ -52,7 +52,8 @@ def _documented_names():
 
 def _deep_installed():
     return all(
-        importlib.util.find_spec(name) is not None for name in ("torch", "skorch", "zuko")
+        importlib.util.find_spec(name) is not None
+        for name in ("torch", "skorch", "zuko")
     )
 
 
