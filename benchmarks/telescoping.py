@@ -112,7 +112,9 @@ def run_one(task, level, n, seed):
 
 def mean_se(values):
     values = np.asarray(values, dtype=float)
-    return values.mean(), values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
+    if len(values) < 2:
+        return values.mean(), 0.0
+    return values.mean(), values.std(ddof=1) / np.sqrt(len(values))
 
 
 def summarise(records):
@@ -151,7 +153,8 @@ def markdown(rows, n, seeds):
         "## Gaussian shift, N(0, I_2) against N(mu, I_2): log-ratio RMSE over "
         "held-out rows of both domains",
         "",
-        "| KL (nats) | single RMSE | telescoping RMSE | ratio | single s | telescoping s |",
+        "| KL (nats) | single RMSE | telescoping RMSE | ratio | single s "
+        "| telescoping s |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:

@@ -119,7 +119,8 @@ def _source_prior_ratios(y_encoded, sample_weight, classifier):
 def _fold_log_ratios(classifier, X, y_encoded, sample_weight, fit_params, train, test):
     """Fit a clone on ``train``; the raw log-ratios of ``test`` to every source."""
     classifier = clone(classifier)
-    classifier.fit(X[train], y_encoded[train], **_index_params(fit_params, train, X.shape[0]))
+    fit_params = _index_params(fit_params, train, X.shape[0])
+    classifier.fit(X[train], y_encoded[train], **fit_params)
     log_priors = np.log(
         _source_prior_ratios(y_encoded[train], sample_weight[train], classifier)
     )

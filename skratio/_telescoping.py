@@ -105,7 +105,8 @@ class TelescopingClassifier(ClassifierMixin, BaseEstimator):
         )
         self.bridges_, self.bridge_prior_ratios_ = [], []
         for near, far in zip(waymarks[:-1], waymarks[1:]):
-            fitted = clone(bridge).fit(np.concatenate([near, far]), labels, **fit_params)
+            rows = np.concatenate([near, far])
+            fitted = clone(bridge).fit(rows, labels, **fit_params)
             self.bridges_.append(fitted)
             self.bridge_prior_ratios_.append(
                 prior_ratio_from_counts(labels, bridge_weight, fitted)
@@ -133,10 +134,11 @@ class TelescopingClassifier(ClassifierMixin, BaseEstimator):
 
     def get_metadata_routing(self):
         """Routing of ``sample_weight`` to every bridge classifier."""
+        bridge = (
+            default_bridge_classifier() if self.classifier is None else self.classifier
+        )
         return MetadataRouter(owner=self).add(
-            classifier=(
-                default_bridge_classifier() if self.classifier is None else self.classifier
-            ),
+            classifier=bridge,
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -29,7 +30,8 @@ def _true_log_ratio(X):
 
 
 def _rmse(estimator, X):
-    return float(np.sqrt(np.mean((estimator.predict_log_weight(X) - _true_log_ratio(X)) ** 2)))
+    error = estimator.predict_log_weight(X) - _true_log_ratio(X)
+    return float(np.sqrt(np.mean(error**2)))
 
 
 # A logistic regression on x is well-specified for every bridge (two Gaussians
@@ -69,7 +71,8 @@ def test_direction_and_unequal_domain_sizes():
     log_weight = ratio.predict_log_weight(X_test)
     assert np.corrcoef(log_weight, _true_log_ratio(X_test))[0, 1] > 0.99
     # w = p_target / p_source: E_target[log w] = KL = 32 > 0 > -32 = E_source[log w].
-    assert np.mean(log_weight[y_test == 1]) > 16 and np.mean(log_weight[y_test == 0]) < -16
+    assert np.mean(log_weight[y_test == 1]) > 16
+    assert np.mean(log_weight[y_test == 0]) < -16
     assert np.mean(log_weight - _true_log_ratio(X_test)) == pytest.approx(0.0, abs=1.0)
 
 
@@ -112,7 +115,7 @@ def test_out_of_fold_weights_score_and_seeded_pairs():
     X, y = _far_apart(400, 200, seed=4)
     ratio = TelescopingRatio(LINEAR, n_waymarks=2, cv=3, random_state=0)
     weights = ratio.fit_predict_weight(X, y)
-    again = TelescopingRatio(LINEAR, n_waymarks=2, cv=3, random_state=0).fit_predict_weight(X, y)
+    again = clone(ratio).fit_predict_weight(X, y)
     np.testing.assert_array_equal(weights, again)
     in_sample = ratio.predict_weight(X)
     assert not np.allclose(weights, in_sample)
@@ -128,7 +131,8 @@ def test_out_of_fold_weights_score_and_seeded_pairs():
     [
         (TelescopingRatio(n_waymarks=-1), np.zeros((4, 1)), ValueError, "n_waymarks"),
         (TelescopingRatio(), sparse.csr_matrix(np.eye(4)), TypeError, "[Ss]parse"),
-        (TelescopingRatio(), np.array([[0.0], [np.nan], [1.0], [2.0]]), ValueError, "NaN"),
+        (TelescopingRatio(), np.array([[0.0], [np.nan], [1.0], [2.0]]), ValueError,
+         "NaN"),
     ],
 )
 def test_bad_input(estimator, X, error, match):
