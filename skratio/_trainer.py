@@ -363,7 +363,7 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         if self.max_weight_ratio is not None:
             np.minimum(weight, self.max_weight_ratio, out=weight)
         if (~is_reference).any() and weight[~is_reference].any():
-            warn_if_weights_collapse(weight[~is_reference], stacklevel=4)
+            warn_if_weights_collapse(weight[~is_reference])
         return weight
 
     def _cv_splitter(self, rng):

@@ -5,6 +5,7 @@
 collapsed weights. Every ratio estimator goes through these functions.
 """
 
+import sys
 import warnings
 from numbers import Real
 
@@ -174,7 +175,22 @@ def prior_ratio_from_counts(y_encoded, sample_weight, classifier=None):
     return float(n_source / n_target)
 
 
-def warn_if_weights_collapse(weights, *, min_ess_fraction=MIN_ESS_FRACTION, stacklevel=3):
+def _first_frame_outside_the_libraries():
+    """``stacklevel`` of the first caller outside skratio and scikit-learn.
+
+    So that the warning points at the user's line, however many wrappers
+    (``_fit_context``, meta-estimators) stand between it and the check.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
+        "skratio",
+        "sklearn",
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_if_weights_collapse(weights, *, min_ess_fraction=MIN_ESS_FRACTION):
     """Warn with :class:`WeightCollapseWarning` when ESS < min_ess_fraction * n.
 
     Returns the effective sample size.
@@ -189,6 +205,6 @@ def warn_if_weights_collapse(weights, *, min_ess_fraction=MIN_ESS_FRACTION, stac
             "flatten the weights (power < 1), bound them (clip=...), or use a simpler, "
             "better-regularised classifier.",
             WeightCollapseWarning,
-            stacklevel=stacklevel,
+            stacklevel=_first_frame_outside_the_libraries(),
         )
     return ess

@@ -2,7 +2,8 @@
 
 Displays follow scikit-learn's pattern: build one with ``from_estimator`` or
 ``from_weights`` / ``from_predictions``, or from precomputed values and
-:meth:`plot`; the matplotlib artists are kept as attributes ending in ``_``.
+:meth:`WeightDistributionDisplay.plot` / :meth:`RatioCalibrationDisplay.plot`;
+the matplotlib artists are kept as attributes ending in ``_``.
 matplotlib is imported only when a display is built, so skratio does not need
 it otherwise (``pip install "skratio[plot]"``).
 """

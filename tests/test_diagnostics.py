@@ -218,6 +218,8 @@ def test_collapse_warning_fires_on_collapsed_weights(estimator):
     message = str(record[0].message)
     for remedy in ("CalibratedRatio", "power", "clip", "simpler"):
         assert remedy in message
+    # The warning points at the user's call, not at a wrapper inside a library.
+    assert record[0].filename == __file__
 
 
 @pytest.mark.parametrize(
