@@ -424,3 +424,16 @@ _EXPECTED_FAILED_CHECKS = {
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def test_persistence_round_trip(gaussians, tmp_path):
+    pytest.importorskip("skops")
+    from skratio.io import dump, load
+
+    _, _, X_test, _, ratio = gaussians
+    dump(ratio, tmp_path / "ratio.skops")
+    loaded = load(tmp_path / "ratio.skops")
+    np.testing.assert_array_equal(
+        loaded.predict_log_weight(X_test), ratio.predict_log_weight(X_test)
+    )
+    assert loaded.classes_.tolist() == ratio.classes_.tolist()

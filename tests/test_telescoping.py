@@ -170,3 +170,15 @@ _EXPECTED_FAILED_CHECKS = {
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def test_persistence_round_trip(tmp_path):
+    pytest.importorskip("skops")
+    from skratio.io import dump, load
+
+    X, y = _far_apart(300, 300, seed=5)
+    ratio = TelescopingRatio(n_waymarks=2, random_state=0).fit(X, y)
+    dump(ratio, tmp_path / "ratio.skops")
+    loaded = load(tmp_path / "ratio.skops")
+    np.testing.assert_array_equal(loaded.predict_log_weight(X), ratio.predict_log_weight(X))
+    assert len(loaded.classifier_.bridges_) == 3
