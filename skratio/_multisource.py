@@ -284,6 +284,28 @@ class MultiSourceRatio(BaseRatioEstimator):
         return tags
 
     # -------------------------------------------------------------- fitting
+    def fit(self, X, y, sample_weight=None):
+        """Fit the multinomial domain classifier and the prior ratios.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of every source and of the target.
+        y : array-like of shape (n_samples,)
+            Domain labels: ``target_label`` marks the target rows, every other
+            label a source. Two labels 0/1, -1/1 or False/True need no
+            ``target_label`` (the larger is the target).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, used for the prior ratios and passed to the
+            classifier.
+
+        Returns
+        -------
+        self : MultiSourceRatio
+            The fitted estimator.
+        """
+        return super().fit(X, y, sample_weight=sample_weight)
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
         """Out-of-fold weight of every row toward the target, then fit on all rows.
