@@ -300,7 +300,7 @@ def test_sample_weight_sets_the_prior_ratio_and_reaches_the_classifier():
     ratio = DensityRatioEstimator().fit(X, y, sample_weight=sample_weight)
     assert ratio.prior_ratio_ == pytest.approx((200 * 0.5) / (100 * 2.0))
     # The default classifier, with the weights in both steps (weighted moments).
-    direct = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=1000)).fit(
+    direct = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(
         X, y, standardscaler__sample_weight=sample_weight,
         logisticregression__sample_weight=sample_weight,
     )
