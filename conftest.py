@@ -7,11 +7,13 @@ modules skip themselves there, and their doctests are left out here.
 import importlib.util
 
 _OPTIONAL = {
-    "skratio/deep": "torch",
-    "skratio/io.py": "skops",
-    "skratio/dask.py": "dask",
+    "skratio/deep": ("torch", "skorch", "zuko"),
+    "skratio/io.py": ("skops",),
+    "skratio/dask.py": ("dask", "distributed"),
 }
 
 collect_ignore = [
-    path for path, module in _OPTIONAL.items() if importlib.util.find_spec(module) is None
+    path
+    for path, modules in _OPTIONAL.items()
+    if any(importlib.util.find_spec(module) is None for module in modules)
 ]
