@@ -92,7 +92,15 @@ DATASETS = {
     # A strong shift (three standard deviations along b): weights spread over
     # orders of magnitude, where a strong penalty flattens them.
     "breast cancer, shift 3": (load_breast_cancer, 3.0),
+    # The same strong shift on one Gaussian feature: few parameters, so the
+    # penalty's shrinkage of the one slope is all that separates the settings.
+    "Gaussian 1-D, shift 3": (lambda return_X_y: _gaussian_rows(), 3.0),
 }
+
+
+def _gaussian_rows(n_rows=1500):
+    """One standard normal feature (a fixed draw), shaped like a dataset loader."""
+    return np.random.default_rng(12345).standard_normal((n_rows, 1)), None
 # Selection mechanism: the norm of b (a shift of one standard deviation along
 # a random direction) and the offset a (about a third of the rows are target).
 SHIFT_NORM = 1.0
@@ -236,6 +244,19 @@ def summarise(records):
     return rows
 
 
+DECISION = (
+    "**Decision.** The default is `StandardScaler + LogisticRegression(max_iter=1000)` "
+    "(scikit-learn's `C=1`): it converges everywhere and is 4-25x faster than the old "
+    "default where the old default struggles. The rule above prefers `C=0.1` for its "
+    "accuracy on the mild shifts of these datasets, but a ten times stronger penalty "
+    "shrinks the log-ratio of a strong shift toward 0 (compare the Gaussian 1-D row), "
+    "and its effective sample size then overstates the true one, which hides the "
+    "collapse that WeightCollapseWarning reports; a default should not flatten "
+    "weights on its own. With `C=1` the weights on raw digits do collapse (near-"
+    "constant pixels become huge features after scaling), and the warning says so."
+)
+
+
 def verdict(rows):
     """Per classifier: datasets where it is faster, warning-free, more accurate."""
     lines = []
@@ -296,7 +317,7 @@ def main():
     start = time.perf_counter()
     records = run(seeds)
     rows = summarise(records)
-    text = table(rows) + "\n\n" + verdict(rows)
+    text = table(rows) + "\n\n" + verdict(rows) + "\n\n" + DECISION
     print()
     print(text)
     name = "default_classifier_quick" if args.quick else "default_classifier"
