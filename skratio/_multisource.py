@@ -144,7 +144,7 @@ class MultiSourceRatio(BaseRatioEstimator):
     classifier : estimator with ``fit`` and ``predict_proba``, default=None
         The multinomial domain classifier; it may be a
         :class:`~sklearn.pipeline.Pipeline`. ``None`` means
-        ``make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))``,
+        ``make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000))``,
         a multinomial logistic regression, right whenever every log-ratio is
         linear in the features (e.g. Gaussians of equal covariances). It is
         fitted on the positions of the labels in ``classes_`` (sources
