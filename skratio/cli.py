@@ -885,6 +885,11 @@ def main(argv=None):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
+            # Deprecations inside the libraries are for their developers, not
+            # for someone running the command (matplotlib 3.7 with a newer
+            # pyparsing raises a dozen of them).
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
             status = args.run(args, sys.stdout)
     except (CommandError, ValueError, TypeError, OSError, ImportError) as exc:
         if args.debug:
