@@ -8,7 +8,10 @@ a user makes, on the real datasets shipped with scikit-learn at their raw scale
 
 - ``LogisticRegression(max_iter=1000)``: the old default (the baseline);
 - ``make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))``: the
-  candidate, the new default;
+  first candidate;
+- ``make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000))``: the
+  new default (median and interquartile range: near-constant columns are
+  left unscaled instead of blown up);
 - the same with ``C=0.1`` (ten times the default penalty);
 - ``make_pipeline(StandardScaler(), LogisticRegressionCV())``: the same with
   the regularisation chosen by an inner 5-fold search (10 values of ``C``);
@@ -78,7 +81,7 @@ from sklearn.datasets import (  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import RobustScaler, StandardScaler  # noqa: E402
 
 from skratio import DensityRatioEstimator, WeightCollapseWarning  # noqa: E402
 
@@ -95,6 +98,9 @@ DATASETS = {
     # The same strong shift on one Gaussian feature: few parameters, so the
     # penalty's shrinkage of the one slope is all that separates the settings.
     "Gaussian 1-D, shift 3": (lambda return_X_y: _gaussian_rows(), 3.0),
+    # No shift at all: both domains are random subsets of digits, every true
+    # weight is 1, and any spread of the weights is the classifier's doing.
+    "digits, no shift": (load_digits, 0.0),
 }
 
 
@@ -113,6 +119,9 @@ def classifiers():
         BASELINE: LogisticRegression(max_iter=1000),
         "StandardScaler + LogisticRegression(max_iter=1000)": make_pipeline(
             StandardScaler(), LogisticRegression(max_iter=1000)
+        ),
+        "RobustScaler + LogisticRegression(max_iter=1000)": make_pipeline(
+            RobustScaler(), LogisticRegression(max_iter=1000)
         ),
         "StandardScaler + LogisticRegression(C=0.1, max_iter=1000)": make_pipeline(
             StandardScaler(), LogisticRegression(C=0.1, max_iter=1000)
@@ -245,15 +254,19 @@ def summarise(records):
 
 
 DECISION = (
-    "**Decision.** The default is `StandardScaler + LogisticRegression(max_iter=1000)` "
-    "(scikit-learn's `C=1`): it converges everywhere and is 4-25x faster than the old "
-    "default where the old default struggles. The rule above prefers `C=0.1` for its "
-    "accuracy on the mild shifts of these datasets, but a ten times stronger penalty "
-    "shrinks the log-ratio of a strong shift toward 0 (compare the Gaussian 1-D row), "
-    "and its effective sample size then overstates the true one, which hides the "
-    "collapse that WeightCollapseWarning reports; a default should not flatten "
-    "weights on its own. With `C=1` the weights on raw digits do collapse (near-"
-    "constant pixels become huge features after scaling), and the warning says so."
+    "**Decision.** The default is `RobustScaler + LogisticRegression(max_iter=1000)`. "
+    "Any scaling makes the fit converge and 4-25x faster than the old default where "
+    "that one struggles. Standardising blows up near-constant columns (a pixel "
+    "non-zero in 4 of 1797 digits becomes a feature of size 35): on digits with no "
+    "shift at all, where every true weight is 1, the standardised classifier's "
+    "weights collapse; the robust scaler's interquartile range of such a column is "
+    "0, so it is left as it is (compare the `digits, no shift` rows). A ten times "
+    "stronger penalty (`C=0.1`) also tames those columns and is accurate on mild "
+    "shifts, but it shrinks the log-ratio of a strong shift toward 0 (the `Gaussian "
+    "1-D` rows) and its effective sample size then overstates the true one, hiding "
+    "the collapse that WeightCollapseWarning reports; a default should not flatten "
+    "weights on its own. The rule above, which counts datasets where a classifier "
+    "beats the old default, does not weigh these failure cases."
 )
 
 
