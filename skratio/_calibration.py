@@ -43,7 +43,7 @@ class _LogOddsClassifier(
     undo an overconfident classifier (naive Bayes, neural nets), whereas a
     sigmoid of log-odds rescales them: ``a * logit c(x) + b``. This
     wrapper gives every classifier the finite, clipped log-odds of
-    :func:`~skratio._ratio.domain_log_odds` as its decision function.
+    :func:`~skratio._weights.domain_log_odds` as its decision function.
     """
 
     def __init__(self, classifier):
