@@ -212,7 +212,7 @@ def predict_costs(n_rows, n_large, repeats, seed=0):
     rows = rng.normal(size=(n_rows, 16))
     results = []
     for label, classifier in (
-        ("default (StandardScaler + LogisticRegression)", None),
+        ("default (RobustScaler + LogisticRegression)", None),
         ("LogisticRegression", LogisticRegression()),
     ):
         ratio = DensityRatioEstimator(classifier).fit(X, y)
