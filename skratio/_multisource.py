@@ -16,14 +16,9 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import (
-    PREDICT_CHUNK_ROWS,
-    BaseRatioEstimator,
-    _index_params,
-    route_sample_weight,
-)
+from ._base import PREDICT_CHUNK_ROWS, BaseRatioEstimator, _index_params
 from ._domains import check_source_target_labels
-from ._ratio import default_classifier
+from ._ratio import ClassifierParamsMixin
 from ._weights import (
     _EPS,
     MAX_LOGIT,
@@ -127,7 +122,7 @@ def _fold_log_ratios(classifier, X, y_encoded, sample_weight, fit_params, train,
     return _log_ratios(classifier, X[test], log_priors)
 
 
-class MultiSourceRatio(BaseRatioEstimator):
+class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
     """Density ratios ``p_target / p_k`` of one target against K sources.
 
     One multinomial classifier learns ``c_j(x) = P(domain j | x)`` on the rows
@@ -247,14 +242,6 @@ class MultiSourceRatio(BaseRatioEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ hooks
-    def _domain_classifier(self, sparse_input=False):
-        if self.classifier is None:
-            return default_classifier(sparse_input)
-        return self.classifier
-
-    def _classifier_fit_params(self, sample_weight):
-        return route_sample_weight(self, self._domain_classifier(), sample_weight)
-
     def _ratio_options(self):
         if self.clip is not None:
             check_clip(self.clip)
@@ -262,9 +249,6 @@ class MultiSourceRatio(BaseRatioEstimator):
             power=self.power, clip=self.clip, prior_ratio=None,
             target_label=self.target_label,
         )
-
-    def _cross_fitting_options(self):
-        return dict(cv=self.cv, random_state=self.random_state, n_jobs=self.n_jobs)
 
     def _encode_labels(self, y):
         return check_source_target_labels(y, type(self).__name__, self.target_label)

@@ -44,7 +44,27 @@ def default_classifier(sparse_input=False):
     )
 
 
-class DensityRatioEstimator(BaseRatioEstimator):
+class ClassifierParamsMixin:
+    """Hooks of the ratio estimators whose parameters name their classifier.
+
+    ``classifier`` (``None``: :func:`default_classifier`), ``cv``,
+    ``random_state`` and ``n_jobs``, shared by :class:`DensityRatioEstimator`
+    and :class:`~skratio.MultiSourceRatio`.
+    """
+
+    def _domain_classifier(self, sparse_input=False):
+        if self.classifier is None:
+            return default_classifier(sparse_input)
+        return self.classifier
+
+    def _classifier_fit_params(self, sample_weight):
+        return route_sample_weight(self, self._domain_classifier(), sample_weight)
+
+    def _cross_fitting_options(self):
+        return dict(cv=self.cv, random_state=self.random_state, n_jobs=self.n_jobs)
+
+
+class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
     """Density ratio ``w(x) = p_1(x) / p_0(x)`` from a probabilistic classifier.
 
     A classifier ``c(x) = P(y=1 | x)`` is trained to tell the source domain
@@ -179,14 +199,6 @@ class DensityRatioEstimator(BaseRatioEstimator):
         self.random_state = random_state
         self.target_label = target_label
 
-    def _domain_classifier(self, sparse_input=False):
-        if self.classifier is None:
-            return default_classifier(sparse_input)
-        return self.classifier
-
-    def _classifier_fit_params(self, sample_weight):
-        return route_sample_weight(self, self._domain_classifier(), sample_weight)
-
     def _ratio_options(self):
         if self.clip is not None:
             check_clip(self.clip)
@@ -196,9 +208,6 @@ class DensityRatioEstimator(BaseRatioEstimator):
             prior_ratio=self.prior_ratio,
             target_label=self.target_label,
         )
-
-    def _cross_fitting_options(self):
-        return dict(cv=self.cv, random_state=self.random_state, n_jobs=self.n_jobs)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.
