@@ -265,8 +265,7 @@ DECISION = (
     "shifts, but it shrinks the log-ratio of a strong shift toward 0 (the `Gaussian "
     "1-D` rows) and its effective sample size then overstates the true one, hiding "
     "the collapse that WeightCollapseWarning reports; a default should not flatten "
-    "weights on its own. The rule above, which counts datasets where a classifier "
-    "beats the old default, does not weigh these failure cases."
+    "weights on its own. The rule above picks the same classifier."
 )
 
 
