@@ -23,13 +23,18 @@ from ._weights import warn_if_weights_collapse
 
 _MAX_SEED = np.iinfo(np.int32).max
 
-# Below this many blocks per chunk, one ``np.cumsum`` over the candidates of
-# the blocks beats a Python loop over the k candidate rows.
-_MIN_BLOCKS_FOR_ROW_LOOP = 256
-# Rejection rounds stop once fewer than this share of blocks is left or a
-# round accepts fewer than this share of the blocks it tried.
-_MIN_SHARE_FOR_REJECTION = 1 / 16
-_MAX_REJECTION_ROUNDS = 4
+# Each pool row gets an independent uniform label of this many bits; the
+# random order of the pool lists the rows label range by label range.
+_LABEL_BITS = 16
+# The blocks reveal their candidates in step while a step decides at least
+# this share of the blocks it tries (below it, a step costs more per block
+# decided than revealing the rest of the blocks' candidates at once), and
+# while the blocks left would need more than this many reveals to see all
+# their candidates (fewer cost less than a step's fixed overhead).
+_MIN_DECIDED_SHARE = 1 / 8
+_MIN_REVEALS_FOR_STEP = 1024
+# Labels scanned at once when revealing rows: small enough for the cache.
+_SCAN_CHUNK = 2**17
 
 
 def _inverse_transform(values, rng):
@@ -42,11 +47,10 @@ def _inverse_transform(values, rng):
     underflow. ``values`` of shape ``(k, n_blocks)`` is overwritten.
     """
     k, n_blocks = values.shape
-    if n_blocks >= _MIN_BLOCKS_FOR_ROW_LOOP:
-        for row in range(1, k):
-            np.add(values[row], values[row - 1], out=values[row])
-    else:
-        np.cumsum(values, axis=0, out=values)
+    # Row by row: contiguous adds, where a cumulative sum along columns
+    # would loop over short rows.
+    for row in range(1, k):
+        np.add(values[row], values[row - 1], out=values[row])
     uniform = rng.random(n_blocks)
     total = values[-1]
     threshold = uniform * total
@@ -59,164 +63,241 @@ def _inverse_transform(values, rng):
     return chosen
 
 
-def _choose_in_blocks(values, rng, *, log):
-    """Choose one candidate per block with probability ``w / sum(w)`` in the block.
+def _random_bits(rng, n, dtype):
+    """``n`` independent uniform integers of all the bits of an unsigned ``dtype``."""
+    itemsize = np.dtype(dtype).itemsize
+    # Several per raw 64-bit draw: a fraction of the cost of bounded integers.
+    raw = rng.bit_generator.random_raw(-(-n * itemsize // 8))
+    return raw.view(dtype)[:n]
 
-    Two exact samplers, in turn. First, rejection rounds: each block proposes
-    a uniformly random candidate ``i`` and keeps it with probability
-    ``w_i / max(w)`` of the block; a round costs a few operations per *block*
-    and keeps about ``mean(w) / max(w)`` of them. The blocks still undecided
-    then use inverse transform sampling (one uniform per block, a cumulative
-    sum of the weights scaled by the block's largest), which costs an ``exp``
-    per candidate for log-weights. Each rejection trial is independent of the
-    previous ones, so a block that leaves the rounds undecided is, given that,
-    still to be drawn with probability ``w / sum(w)``: the mixture is exact,
-    and whether to run another round may depend on how the others went. For
-    weights of moderate spread most blocks are decided in the rounds, which
-    saves most of the transcendental functions and all per-candidate
-    randomness of a Gumbel-max key (an exponential draw and a logarithm per
-    candidate).
 
-    Parameters
-    ----------
-    values : ndarray of shape (k, n_blocks)
-        Column ``j`` holds the weights (or log-weights, ``-inf`` for zero) of
-        block ``j``'s candidates; never NaN, negative or ``+inf``. Overwritten.
-    rng : numpy.random.Generator
-    log : bool
-        Whether ``values`` holds log-weights.
+class _RandomOrder:
+    """The rows of a pool in uniformly random order, revealed as they are needed.
 
-    Returns
-    -------
-    chosen : ndarray of shape (n_blocks,)
-        Row in ``values`` of the chosen candidate of each block.
-    n_all_zero : int
-        Blocks whose weights were all zero; each keeps a uniformly random
-        candidate (the limit of equal weights).
+    Rows come packed with their values as ``value + 1j * row`` (row numbers
+    below 2**53 are exact in float64), so that moving a candidate is one
+    gather instead of two.
+
+    Each row gets an independent uniform 16-bit label (Rao-Sandelius); the
+    order lists the rows of labels ``[0, l_1)``, then ``[l_1, l_2)``, and
+    so on, each range shuffled on its own. Given which rows fall in each
+    range, every arrangement is equally likely, so the order is a uniformly
+    random permutation. The ends ``l_i`` are chosen when rows are needed,
+    from what was revealed so far: the rows not yet revealed still have
+    independent labels uniform on ``[l_i, 2**16)``, so the next range is a
+    uniformly random subset of them whatever was seen, and the order stays
+    uniform. Only the rows revealed are shuffled and gathered; the others
+    cost a label and a comparison. A range of more than ``group_size`` rows
+    is shuffled the same way in two passes: its rows go to random groups of
+    about ``group_size`` (a radix sort by a random byte), then each group is
+    shuffled in cache; one shuffle of a large array costs a cache miss per
+    row.
     """
-    k, n_blocks = values.shape
-    top = values.max(axis=0)
-    all_zero = top == (-np.inf if log else 0.0)
-    n_all_zero = int(all_zero.sum())
-    top[all_zero] = 0.0 if log else 1.0
-    chosen = np.empty(n_blocks, dtype=np.intp)
-    # Blocks still undecided; all-zero blocks go to inverse transform
-    # sampling, which keeps a uniform candidate for them.
-    undecided = np.flatnonzero(~all_zero)
-    for _ in range(_MAX_REJECTION_ROUNDS if k > 1 else 0):
-        proposal = rng.integers(0, k, size=len(undecided))
-        proposed = values[proposal, undecided]
-        uniform = rng.random(len(undecided))
-        if log:
-            np.subtract(proposed, top[undecided], out=proposed)
-            np.exp(proposed, out=proposed)
-        else:
-            np.divide(proposed, top[undecided], out=proposed)
-        accept = uniform < proposed
-        chosen[undecided[accept]] = proposal[accept]
-        n_tried = len(undecided)
-        undecided = undecided[~accept]
-        if (
-            len(undecided) < _MIN_SHARE_FOR_REJECTION * n_blocks
-            or n_tried - len(undecided) < _MIN_SHARE_FOR_REJECTION * n_tried
-        ):
-            break
-    undecided = np.concatenate([undecided, np.flatnonzero(all_zero)])
-    rest = values[:, undecided]
+
+    def __init__(self, values, group_size, rng):
+        self.values = values
+        self.group_size = group_size
+        self.rng = rng
+        self.labels = _random_bits(rng, len(values), np.uint16)
+        self.low = 0
+        self.n_unrevealed = len(values)
+        self.order = np.empty(0, dtype=np.complex128)
+        self.start = 0
+
+    def take(self, n_rows, reserve=0):
+        """The next ``n_rows`` packed rows of the order.
+
+        When rows must be revealed, about ``reserve`` more are revealed at
+        once, since each reveal scans all the labels.
+        """
+        missing = n_rows - (len(self.order) - self.start)
+        if missing > 0:
+            self._reveal(missing, reserve)
+        stop = self.start + n_rows
+        rows = self.order[self.start : stop]
+        self.start = stop
+        return rows
+
+    def _reveal(self, missing, reserve):
+        parts = [self.order[self.start :]]
+        n_labels = 2**_LABEL_BITS
+        while missing > 0:
+            rows_per_label = self.n_unrevealed / (n_labels - self.low)
+            # A few standard deviations more than wanted, so that one range
+            # usually suffices.
+            wanted = missing + reserve
+            width = int(np.ceil((wanted + 4 * np.sqrt(wanted) + 1) / rows_per_label))
+            high = min(n_labels, self.low + width)
+            segment = self._shuffled_range(high, rows_per_label * (high - self.low))
+            parts.append(segment)
+            missing -= len(segment)
+            reserve = 0
+            self.n_unrevealed -= len(segment)
+            self.low = high
+        # Most often nothing is left from before, and nothing is copied.
+        parts = [part for part in parts if len(part)]
+        self.order = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        self.start = 0
+
+    def _shuffled_range(self, high, n_expected):
+        """The packed rows of labels ``[low, high)`` in uniformly random order."""
+        # A power of two of groups, so that random bits pick them uniformly.
+        n_groups = 2 ** max(0, int(np.ceil(np.log2(n_expected / self.group_size))))
+        group_dtype = np.uint8 if n_groups <= 256 else np.uint16
+        width = high - self.low
+        # First pass, chunk by chunk of the pool so that the work stays in
+        # cache: the rows of the range, packed and sorted by a random group.
+        pieces = [[] for _ in range(n_groups)]
+        for start in range(0, len(self.values), _SCAN_CHUNK):
+            labels = self.labels[start : start + _SCAN_CHUNK]
+            # Labels below ``low`` wrap around to at least ``2**16 - low``.
+            rows = np.flatnonzero((labels - np.uint16(self.low)) < width)
+            packed = np.empty(len(rows), dtype=np.complex128)
+            packed.real = self.values[start : start + _SCAN_CHUNK][rows]
+            packed.imag = rows
+            packed.imag += start
+            if n_groups == 1:
+                pieces[0].append(packed)
+                continue
+            groups = _random_bits(self.rng, len(rows), group_dtype)
+            groups &= group_dtype(n_groups - 1)
+            packed = packed[np.argsort(groups, kind="stable")]
+            ends = np.cumsum(np.bincount(groups, minlength=n_groups)).tolist()
+            for group, first, last in zip(pieces, [0, *ends], ends):
+                group.append(packed[first:last])
+        # Second pass: each group shuffled on its own.
+        n_rows = sum(len(piece) for group in pieces for piece in group)
+        shuffled = np.empty(n_rows, dtype=np.complex128)
+        start = 0
+        for group in pieces:
+            group = np.concatenate(group)
+            order = self.rng.permutation(len(group))
+            np.take(group, order, out=shuffled[start : start + len(group)])
+            start += len(group)
+        return shuffled
+
+
+def _choose_by_weight(members, rng, log):
+    """In each column of packed candidates, one with probability ``w / sum(w)``.
+
+    Returns the chosen rows of the pool and the number of columns of
+    ``members`` whose weights were all zero (each keeps a uniformly random
+    candidate, the limit of equal weights).
+    """
+    member_values = members.real.copy()
+    # Scaled by each column's largest weight, so that sums neither overflow
+    # nor lose the column's small weights to underflow.
+    block_top = member_values.max(axis=0)
+    all_zero = block_top == (-np.inf if log else 0.0)
+    block_top[all_zero] = 0.0 if log else 1.0
     if log:
-        np.subtract(rest, top[undecided], out=rest)
-        np.exp(rest, out=rest)
+        np.subtract(member_values, block_top, out=member_values)
+        np.exp(member_values, out=member_values)
     else:
-        np.divide(rest, top[undecided], out=rest)
-    chosen[undecided] = _inverse_transform(rest, rng)
-    return chosen, n_all_zero
+        np.divide(member_values, block_top, out=member_values)
+    slot = _inverse_transform(member_values, rng)
+    return members.imag[slot, np.arange(members.shape[1])], int(all_zero.sum())
 
 
-def _resample_shuffled(values, positions, k, rng, *, log):
-    """SIR over consecutive blocks of ``k`` of shuffled candidates.
-
-    ``values[i]`` is the weight (or log-weight) of the candidate at
-    ``positions[i]``, listed in uniformly random order: any fixed grouping of
-    the list then makes the blocks uniformly random disjoint ``k``-subsets.
-    Block ``j`` takes the candidates ``j, j + m, ..., j + (k - 1) m``
-    (``m`` blocks), so that each candidate row of the ``(k, m)`` array is
-    contiguous. Returns the chosen positions and the number of blocks whose
-    weights were all zero.
-    """
-    n_blocks = len(values) // k
-    block_values = values[: n_blocks * k].reshape(k, n_blocks)
-    chosen, n_all_zero = _choose_in_blocks(block_values, rng, log=log)
-    block_positions = positions[: n_blocks * k].reshape(k, n_blocks)
-    return block_positions[chosen, np.arange(n_blocks)], n_all_zero
-
-
-def _resample_pool(values, n_samples, k, chunk_size, rng, *, log):
-    """SIR over ``n_samples`` disjoint blocks of ``k`` rows of a pool.
+def _resample_pool(values, n_samples, k, group_size, rng, *, log):
+    """SIR over the first ``n_samples`` blocks of ``k`` of a random order of the pool.
 
     The blocks are consecutive ``k``-tuples of a uniformly random permutation
-    of the pool, built by the Rao-Sandelius two-pass shuffle: each row gets a
-    uniformly random bucket, then each bucket is shuffled on its own and the
-    buckets are concatenated in order; the result is a uniform permutation
-    (given the bucket sizes, every arrangement is equally likely). Each
-    bucket holds about ``chunk_size`` rows, so both passes work in cache:
-    a single permutation of a large pool costs a cache miss per row for
-    the shuffle and another for reading the weights in shuffled order, and
-    measured several times slower than the two passes at 10^7 rows.
+    of the pool's rows, so they are uniformly random disjoint ``k``-subsets;
+    each block keeps one candidate with probability ``w / sum(w)`` in the
+    block. The permutation is revealed lazily (``_RandomOrder``), only where
+    the selection looks, and the blocks reveal their candidates one at a
+    time, in step.
 
-    The first pass gives each chunk of ``chunk_size`` consecutive rows
-    multinomial bucket counts and cuts a uniformly random permutation of the
-    chunk at them: the same distribution as independent uniform bucket labels,
-    and the weights are read in cache. The second pass shuffles each bucket
-    (rows left over from the previous bucket, fewer than ``k``, go first:
-    they are the next positions of the permutation), cuts it into blocks and
-    stops once ``n_samples`` blocks are chosen.
+    The selection is rejection sampling with the pool's largest weight
+    ``top`` as the bound: propose one of the block's ``k`` slots uniformly at
+    random, keep its candidate with probability ``w / top``, else try again.
+    It is run without its repeated proposals. A block that has seen ``t``
+    candidates of weights summing to ``S`` either keeps one of them, with
+    probability ``S / (S + (k - t) top)`` (the sampler proposes and keeps a
+    seen slot before it first proposes an unseen one), chosen with
+    probability ``w / S`` (what the sampler's choice among the seen slots
+    amounts to), or reveals its next candidate (the unseen slots hold
+    uniformly random rows of those not yet revealed, so which slot does not
+    matter) and keeps it with probability ``w / top``. For weights of
+    moderate spread (``mean / top`` of 1/2 when uniform) a block is decided
+    after about two reveals of its ``k``; the other rows of the pool are
+    never moved.
+
+    When a step decides too few blocks (heavy tails, where ``top`` is far
+    above most blocks' weights), the blocks left reveal all their candidates
+    and choose among them directly. The sampler, stopped at any point without
+    a decision, is still to draw with probability ``w / sum(w)`` over the
+    whole block, so the mixture is exact, and when to stop may depend on how
+    the steps went.
+
+    Returns the chosen rows and the number of blocks whose weights were all
+    zero (each keeps a uniformly random candidate, the limit of equal
+    weights).
     """
-    if n_samples == 0:
-        return np.empty(0, dtype=np.intp), 0
-    n_pool = len(values)
-    chunk_starts = np.arange(0, n_pool, chunk_size)
-    chunk_sizes = np.minimum(chunk_size, n_pool - chunk_starts)
-    n_buckets = len(chunk_starts)
-    # counts[c, b]: rows of chunk c that go to bucket b.
-    counts = rng.multinomial(chunk_sizes, np.full(n_buckets, 1.0 / n_buckets))
-    bucket_ends = np.cumsum(counts.sum(axis=0))
-    # Where the rows of chunk c for bucket b start in the bucket-major layout.
-    piece_starts = bucket_ends - counts.sum(axis=0) + np.cumsum(counts, axis=0) - counts
-    positions = np.empty(n_pool, dtype=np.intp)
-    bucketed = np.empty(n_pool, dtype=values.dtype)
-    for start, size, chunk_counts, destinations in zip(
-        chunk_starts.tolist(), chunk_sizes.tolist(), counts, piece_starts.tolist()
-    ):
-        order = rng.permutation(size)
-        chunk_values = values[start : start + size][order]
-        order += start
-        cuts = [0, *np.cumsum(chunk_counts).tolist()]
-        for low, high, destination in zip(cuts, cuts[1:], destinations):
-            positions[destination : destination + high - low] = order[low:high]
-            bucketed[destination : destination + high - low] = chunk_values[low:high]
     chosen = np.empty(n_samples, dtype=np.intp)
-    n_chosen = n_all_zero = 0
-    bucket_start = 0
-    carry_positions = np.empty(0, dtype=np.intp)
-    carry_values = np.empty(0, dtype=values.dtype)
-    for bucket_end in bucket_ends.tolist():
-        if n_chosen == n_samples:
+    if n_samples == 0:
+        return chosen, 0
+    order = _RandomOrder(values, group_size, rng)
+    top = values.max()
+    if top == (-np.inf if log else 0.0):
+        members = order.take(k * n_samples).reshape(k, n_samples)
+        return _choose_by_weight(members, rng, log)
+    # Every block reveals its first candidate and keeps it with probability
+    # w / top.
+    first = order.take(n_samples, reserve=n_samples)
+    mass = _mass(first, top, log)
+    accept = rng.random(n_samples) < mass
+    chosen[accept] = first.imag[accept]
+    left = ~accept
+    undecided = np.flatnonzero(left)
+    # seen[:, j]: the packed candidates that undecided block j revealed, and
+    # seen_mass[j] the sum of their weights over ``top``.
+    seen = first[left][None]
+    seen_mass = mass[left]
+    n_tried = n_samples
+    for n_seen in range(1, k):
+        n_blocks = len(undecided)
+        if (
+            n_blocks * (k - n_seen) <= _MIN_REVEALS_FOR_STEP
+            or n_blocks > (1 - _MIN_DECIDED_SHARE) * n_tried
+        ):
             break
-        order = rng.permutation(bucket_end - bucket_start)
-        order += bucket_start
-        bucket_positions = np.concatenate([carry_positions, positions[order]])
-        bucket_values = np.concatenate([carry_values, bucketed[order]])
-        bucket_start = bucket_end
-        n_blocks = min(len(bucket_positions) // k, n_samples - n_chosen)
-        used = n_blocks * k
-        chosen[n_chosen : n_chosen + n_blocks], n_zero = _resample_shuffled(
-            bucket_values[:used], bucket_positions[:used], k, rng, log=log
-        )
-        n_chosen += n_blocks
-        n_all_zero += n_zero
-        carry_positions = bucket_positions[used:]
-        carry_values = bucket_values[used:]
+        n_tried = n_blocks
+        pick_seen = rng.random(n_blocks) * (seen_mass + (k - n_seen)) < seen_mass
+        hit = np.flatnonzero(pick_seen)
+        if len(hit):
+            chosen[undecided[hit]], _ = _choose_by_weight(seen[:, hit], rng, log)
+        reveal = np.flatnonzero(~pick_seen)
+        new = order.take(len(reveal), reserve=len(reveal))
+        mass = _mass(new, top, log)
+        accept = rng.random(len(reveal)) < mass
+        chosen[undecided[reveal[accept]]] = new.imag[accept]
+        # The blocks left are those that revealed a candidate and did not
+        # keep it, in the same order.
+        left = ~pick_seen
+        left[reveal[accept]] = False
+        kept = ~accept
+        undecided = undecided[left]
+        next_seen = np.empty((n_seen + 1, len(undecided)), dtype=seen.dtype)
+        np.compress(left, seen, axis=1, out=next_seen[:n_seen])
+        next_seen[n_seen] = new[kept]
+        seen = next_seen
+        seen_mass = seen_mass[left] + mass[kept]
+    if len(undecided) == 0:
+        return chosen, 0
+    # The blocks left reveal the rest of their candidates.
+    n_rest = k - len(seen)
+    rest = order.take(n_rest * len(undecided)).reshape(n_rest, len(undecided))
+    chosen[undecided], n_all_zero = _choose_by_weight(
+        np.vstack([seen, rest]), rng, log
+    )
     return chosen, n_all_zero
+
+
+def _mass(packed, top, log):
+    """The weights of packed candidates over ``top``."""
+    return np.exp(packed.real - top) if log else packed.real / top
 
 
 def _generator(random_state):
@@ -389,9 +470,8 @@ class SIRResampler(BaseEstimator):
     chunk_size : int >= 1, default=65536
         Candidates drawn, weighed and resampled at once, which bounds the
         memory of :meth:`sample` at about ``chunk_size`` candidate rows; the
-        buckets of the shuffle of :meth:`fit_resample` hold about as many
-        rows (it also keeps the pool's weights and row numbers in shuffled
-        order). A chunk holds at least one block.
+        random order of the pool in :meth:`fit_resample` is shuffled in
+        groups of about as many rows. A chunk holds at least one block.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffle, the selection, and the generator's draws in
         :meth:`sample` (passed as ``random_state`` to its ``sample`` method).
@@ -415,8 +495,8 @@ class SIRResampler(BaseEstimator):
     Notes
     -----
     **How candidates are grouped.** Disjoint blocks of ``k`` after a
-    shuffle. :meth:`fit_resample` shuffles the pool and cuts it into blocks;
-    each block gives one output row. Every pool row is a candidate at most
+    shuffle. :meth:`fit_resample` cuts a uniformly random order of the pool
+    into blocks; each block gives one output row. Every pool row is a candidate at most
     once, so the output rows are distinct rows of ``X``, and when the pool is
     an independent sample of the model each output row is an exact SIR draw
     from the model itself, independent of the others. Drawing each block's
@@ -434,17 +514,20 @@ class SIRResampler(BaseEstimator):
     ``UserWarning`` says how many blocks did. Weights that are negative, NaN
     or infinite are errors, and so is a pool without a positive weight.
 
-    **Cost.** Per candidate: one random index of an in-cache shuffle and a
-    few vectorised operations; no Python loop per row, and per-candidate
-    randomness only for the shuffle. Each block is decided by rejection
-    rounds (a uniformly random candidate kept with probability
-    ``w / max(w)`` of its block, a few operations per *block*) and, for the
-    blocks those leave undecided, by inverse transform sampling on the
-    block's cumulative weights; both are exact, see ``_choose_in_blocks``.
-    :meth:`fit_resample` shuffles the pool in two cache-friendly passes
-    (Rao-Sandelius: rows to random buckets of about ``chunk_size``, then each
-    bucket shuffled), a uniformly random permutation without the cache miss
-    per row of a single large shuffle.
+    **Cost.** The random order is only revealed where the selection looks.
+    Each block keeps a candidate by exact rejection sampling with the
+    largest weight of the pool as the bound, run without its repeated
+    proposals: the blocks reveal their candidates one at a time, in step,
+    and stop as soon as they keep one (see ``_resample_pool``). When the
+    largest weight is about twice the mean (weights uniform on (0, 1)), a
+    block reveals about two of its ``k`` candidates; the rows never looked
+    at cost a random 16-bit label and a comparison each, and are never
+    moved. With heavy-tailed weights (the largest far above most blocks'
+    weights), the blocks reveal all their candidates and choose among them
+    by inverse transform sampling; every row of the pool is then moved once
+    into a random order, built in cache-sized groups (Rao-Sandelius) rather
+    than by one shuffle of the whole pool, which costs a cache miss per
+    row. There is no Python loop per row or per block.
 
     Examples
     --------
@@ -781,10 +864,9 @@ class SIRResampler(BaseEstimator):
             seed = int(rng.integers(_MAX_SEED))
             candidates = _draw_candidates(generator, n_rows * k, seed)
             values, log = _weights_from_estimator(estimator, candidates, n_rows * k)
-            # Blocks after a shuffle: a generator need not return its draws
-            # in random order (GaussianMixture groups them by component).
-            order = rng.permutation(n_rows * k)
-            chosen, n_zero = _resample_shuffled(values[order], order, k, rng, log=log)
+            # Blocks of a random order: a generator need not return its
+            # draws in random order (GaussianMixture groups them by component).
+            chosen, n_zero = _resample_pool(values, n_rows, k, n_rows * k, rng, log=log)
             n_all_zero += n_zero
             if X_sir is None:
                 X_sir = np.empty((n_samples, candidates.shape[1]), candidates.dtype)

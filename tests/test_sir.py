@@ -279,10 +279,10 @@ def test_fit_resample_blocks_are_uniform_subsets_of_the_pool():
     assert chi_square_pvalue(kept, expected) > ALPHA
 
 
-def test_two_pass_shuffle_blocks_are_uniform_subsets_of_the_pool():
-    # chunk_size=5 splits the pool of 12 sorted rows into 3 buckets of random
-    # sizes; the 3 blocks of 4 are consecutive in the concatenated buckets,
-    # so the last one straddles buckets. Each block, whichever, is a
+def test_grouped_random_order_blocks_are_uniform_subsets_of_the_pool():
+    # chunk_size=5 makes the random order of the pool of 12 sorted rows be
+    # shuffled in random groups of about 5 rows, revealed range of labels by
+    # range of labels as the blocks need them. Each block, whichever, is a
     # uniformly random 4-subset of the pool: each output row follows the
     # exact SIR distribution of one block. Runs with different seeds are
     # independent draws, so the first rows of 1000 runs (and the last rows)
@@ -303,16 +303,102 @@ def test_two_pass_shuffle_blocks_are_uniform_subsets_of_the_pool():
     assert chi_square_pvalue(kept[:, 2], expected) > ALPHA
 
 
+def exact_pair_distribution(weights, k):
+    """Exact distribution of the two rows kept from the first two blocks.
+
+    Enumerates every ordering of the pool: the blocks are its first two
+    ``k``-tuples, each keeping row ``i`` with probability ``w_i / sum(w)``
+    in the block. Returns an ``(n_pool, n_pool)`` array, entry ``(i, j)``
+    the probability that block 0 keeps row ``i`` and block 1 row ``j``.
+    """
+    weights = np.asarray(weights, dtype=float)
+    n_pool = len(weights)
+    pairs = np.zeros((n_pool, n_pool))
+    orderings = list(itertools.permutations(range(n_pool)))
+    for order in orderings:
+        first, second = list(order[:k]), list(order[k : 2 * k])
+        p_first = weights[first] / weights[first].sum()
+        p_second = weights[second] / weights[second].sum()
+        pairs[np.ix_(first, second)] += np.outer(p_first, p_second)
+    return pairs / len(orderings)
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        # Moderate spread: most blocks keep one of their first candidates.
+        [0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0],
+        # Heavy tail: the largest weight is far above most blocks', so the
+        # blocks reveal all their candidates (the steps stop early).
+        [0.01, 0.02, 0.05, 0.1, 0.2, 1.0, 400.0],
+    ],
+    ids=["moderate", "heavy-tailed"],
+)
+def test_two_blocks_follow_their_exact_joint_distribution(weights):
+    # The joint law of the rows kept by two blocks of a pool of 7 rows: the
+    # blocks must be disjoint uniformly random 3-subsets (a row kept by one
+    # block is never a candidate of the other, and a block's candidates are
+    # not tied to where they sit in the pool), and each must keep a row with
+    # probability proportional to its weight in the block. chunk_size=1
+    # shuffles the random order in groups, and the rows are revealed a few
+    # at a time. 42 ordered pairs of distinct rows; 3000 independent runs.
+    weights = np.array(weights)
+    pool = np.arange(7).reshape(-1, 1)
+    expected = exact_pair_distribution(weights, 3)
+    kept = np.array(
+        [
+            SIRResampler(k=3, n_samples=2, chunk_size=1, random_state=seed)
+            .fit_resample(pool, sample_weight=weights)
+            .ravel()
+            for seed in range(3000)
+        ]
+    )
+    assert (kept[:, 0] != kept[:, 1]).all()
+    pair = kept[:, 0] * 7 + kept[:, 1]
+    # The 42 pairs of distinct rows; those expected fewer than 5 times share
+    # one category, so that the chi-square approximation holds.
+    proba = expected.ravel()
+    distinct = np.flatnonzero(proba > 0)
+    rare = proba[distinct] * len(kept) < 5
+    common = distinct[~rare]
+    category = np.full(len(proba), len(common))
+    category[common] = np.arange(len(common))
+    category_proba = proba[common]
+    if rare.any():
+        category_proba = np.append(category_proba, proba[distinct[rare]].sum())
+    assert chi_square_pvalue(category[pair], category_proba) > ALPHA
+
+
+def test_a_large_sorted_pool_gives_exact_blocks():
+    # A pool larger than the chunks in which the labels of the random order
+    # are scanned, sorted by category, with several shuffle groups per range
+    # (chunk_size=512). The first and last of 2000 blocks of 4, over 400
+    # runs, each follow the exact SIR distribution of one block.
+    counts = np.array([70000, 50000, 30000])
+    pool = np.repeat(np.arange(3), counts).reshape(-1, 1)
+    weights = CATEGORY_WEIGHTS[pool.ravel()]
+    kept = np.array(
+        [
+            SIRResampler(k=4, n_samples=2000, chunk_size=512, random_state=seed)
+            .fit_resample(pool, sample_weight=weights)
+            .ravel()[[0, -1]]
+            for seed in range(400)
+        ]
+    )
+    expected = pool_sir_distribution(4, counts, CATEGORY_WEIGHTS)
+    assert chi_square_pvalue(kept[:, 0], expected) > ALPHA
+    assert chi_square_pvalue(kept[:, 1], expected) > ALPHA
+
+
 @pytest.mark.parametrize("ratio_class", [CategoryRatio, CategoryLogRatio])
 @pytest.mark.parametrize("k", [20, 300])
 def test_widely_spread_weights_follow_the_exact_sir_distribution(ratio_class, k):
-    # Weights spread over three orders of magnitude: the rejection rounds
-    # (which keep a proposal with probability w / max(w) of its block) leave
-    # many blocks to inverse transform sampling, so both exact samplers and
-    # both weight scales (linear, log) meet. k=300 gives chunks of fewer
-    # blocks than the row loop needs (the cumsum path). The generator's
-    # draws come sorted, so any grouping of consecutive candidates would
-    # show.
+    # Weights spread over three orders of magnitude: the rejection steps
+    # (which keep a candidate with probability w / max(w) of the chunk)
+    # leave many blocks to inverse transform sampling over all their
+    # candidates, so both exact samplers and both weight scales (linear,
+    # log) meet. The generator's draws come sorted, so any grouping of
+    # consecutive candidates would show.
     weights = np.array([0.05, 1.0, 50.0])
     sir = SIRResampler(ratio_class(weights), k=k, chunk_size=6000, random_state=k)
     X_sir = sir.sample(CategoricalGenerator(SOURCE_P, sort=True), 4000)
@@ -388,8 +474,8 @@ def test_zero_weight_rows_are_kept_only_from_all_zero_blocks():
     seed=st.integers(0, 2**16),
 )
 def test_indices_are_valid_for_any_weights(weights, k, chunk_size, seed):
-    # Small chunk sizes cut the pool into several buckets of the two-pass
-    # shuffle, with blocks straddling them.
+    # Small chunk sizes shuffle the random order of the pool in several
+    # groups, revealed a few rows at a time.
     weights = np.array(weights)
     n_pool = len(weights)
     assume(k is None or n_pool >= k)
