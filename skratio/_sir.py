@@ -35,6 +35,10 @@ _MIN_DECIDED_SHARE = 1 / 8
 _MIN_REVEALS_FOR_STEP = 1024
 # Labels scanned at once when revealing rows: small enough for the cache.
 _SCAN_CHUNK = 2**17
+# Rows revealed at once at most, and blocks resampled at once: they bound the
+# memory of a large pool to a few arrays of this many rows.
+_MAX_SEGMENT = 2**21
+_MAX_BATCH = 2**20
 
 
 def _inverse_transform(values, rng):
@@ -101,8 +105,9 @@ class _RandomOrder:
         self.labels = _random_bits(rng, len(values), np.uint16)
         self.low = 0
         self.n_unrevealed = len(values)
-        self.order = np.empty(0, dtype=np.complex128)
-        self.start = 0
+        # Revealed rows not yet taken, in order.
+        self.ready = []
+        self.n_ready = 0
 
     def take(self, n_rows, reserve=0):
         """The next ``n_rows`` packed rows of the order.
@@ -110,34 +115,39 @@ class _RandomOrder:
         When rows must be revealed, about ``reserve`` more are revealed at
         once, since each reveal scans all the labels.
         """
-        missing = n_rows - (len(self.order) - self.start)
-        if missing > 0:
-            self._reveal(missing, reserve)
-        stop = self.start + n_rows
-        rows = self.order[self.start : stop]
-        self.start = stop
-        return rows
+        if n_rows > self.n_ready:
+            self._reveal(n_rows - self.n_ready, reserve)
+        rows, n_missing = [], n_rows
+        while n_missing:
+            part = self.ready[0]
+            rows.append(part[:n_missing])
+            if len(part) > n_missing:
+                self.ready[0] = part[n_missing:]
+            else:
+                self.ready.pop(0)
+            n_missing -= len(rows[-1])
+        self.n_ready -= n_rows
+        if len(rows) == 1:
+            return rows[0]
+        return np.concatenate(rows) if rows else np.empty(0, dtype=np.complex128)
 
     def _reveal(self, missing, reserve):
-        parts = [self.order[self.start :]]
         n_labels = 2**_LABEL_BITS
         while missing > 0:
             rows_per_label = self.n_unrevealed / (n_labels - self.low)
+            wanted = min(missing + reserve, max(missing, _MAX_SEGMENT))
             # A few standard deviations more than wanted, so that one range
             # usually suffices.
-            wanted = missing + reserve
             width = int(np.ceil((wanted + 4 * np.sqrt(wanted) + 1) / rows_per_label))
             high = min(n_labels, self.low + width)
             segment = self._shuffled_range(high, rows_per_label * (high - self.low))
-            parts.append(segment)
+            if len(segment):
+                self.ready.append(segment)
             missing -= len(segment)
             reserve = 0
+            self.n_ready += len(segment)
             self.n_unrevealed -= len(segment)
             self.low = high
-        # Most often nothing is left from before, and nothing is copied.
-        parts = [part for part in parts if len(part)]
-        self.order = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        self.start = 0
 
     def _shuffled_range(self, high, n_expected):
         """The packed rows of labels ``[low, high)`` in uniformly random order."""
@@ -236,18 +246,31 @@ def _resample_pool(values, n_samples, k, group_size, rng, *, log):
     weights).
     """
     chosen = np.empty(n_samples, dtype=np.intp)
-    if n_samples == 0:
-        return chosen, 0
     order = _RandomOrder(values, group_size, rng)
     top = values.max()
+    n_all_zero = 0
+    # Blocks in batches: the order is the same whichever blocks look first.
+    for start in range(0, n_samples, _MAX_BATCH):
+        stop = min(start + _MAX_BATCH, n_samples)
+        chosen[start:stop], n_zero = _resample_blocks(
+            order, stop - start, k, top, rng, log
+        )
+        n_all_zero += n_zero
+    return chosen, n_all_zero
+
+
+def _resample_blocks(order, n_blocks, k, top, rng, log):
+    """SIR over the next ``n_blocks`` blocks of ``order``; see ``_resample_pool``."""
+    chosen = np.empty(n_blocks, dtype=np.intp)
     if top == (-np.inf if log else 0.0):
-        members = order.take(k * n_samples).reshape(k, n_samples)
-        return _choose_by_weight(members, rng, log)
+        return _resample_whole_blocks(
+            order, np.empty((0, n_blocks), dtype=np.complex128), k, rng, log
+        )
     # Every block reveals its first candidate and keeps it with probability
     # w / top.
-    first = order.take(n_samples, reserve=n_samples)
+    first = order.take(n_blocks, reserve=n_blocks)
     mass = _mass(first, top, log)
-    accept = rng.random(n_samples) < mass
+    accept = rng.random(n_blocks) < mass
     chosen[accept] = first.imag[accept]
     left = ~accept
     undecided = np.flatnonzero(left)
@@ -255,16 +278,16 @@ def _resample_pool(values, n_samples, k, group_size, rng, *, log):
     # seen_mass[j] the sum of their weights over ``top``.
     seen = first[left][None]
     seen_mass = mass[left]
-    n_tried = n_samples
+    n_tried = n_blocks
     for n_seen in range(1, k):
-        n_blocks = len(undecided)
+        n_left = len(undecided)
         if (
-            n_blocks * (k - n_seen) <= _MIN_REVEALS_FOR_STEP
-            or n_blocks > (1 - _MIN_DECIDED_SHARE) * n_tried
+            n_left * (k - n_seen) <= _MIN_REVEALS_FOR_STEP
+            or n_left > (1 - _MIN_DECIDED_SHARE) * n_tried
         ):
             break
-        n_tried = n_blocks
-        pick_seen = rng.random(n_blocks) * (seen_mass + (k - n_seen)) < seen_mass
+        n_tried = n_left
+        pick_seen = rng.random(n_left) * (seen_mass + (k - n_seen)) < seen_mass
         hit = np.flatnonzero(pick_seen)
         if len(hit):
             chosen[undecided[hit]], _ = _choose_by_weight(seen[:, hit], rng, log)
@@ -284,14 +307,29 @@ def _resample_pool(values, n_samples, k, group_size, rng, *, log):
         next_seen[n_seen] = new[kept]
         seen = next_seen
         seen_mass = seen_mass[left] + mass[kept]
-    if len(undecided) == 0:
-        return chosen, 0
-    # The blocks left reveal the rest of their candidates.
-    n_rest = k - len(seen)
-    rest = order.take(n_rest * len(undecided)).reshape(n_rest, len(undecided))
-    chosen[undecided], n_all_zero = _choose_by_weight(
-        np.vstack([seen, rest]), rng, log
-    )
+    chosen[undecided], n_all_zero = _resample_whole_blocks(order, seen, k, rng, log)
+    return chosen, n_all_zero
+
+
+def _resample_whole_blocks(order, seen, k, rng, log):
+    """Blocks that reveal the rest of their candidates and choose among them.
+
+    ``seen[:, j]`` holds the candidates block ``j`` revealed so far. The
+    blocks go in batches of at most ``_MAX_SEGMENT`` candidates, which bound
+    the memory. Returns the chosen rows and the number of all-zero blocks.
+    """
+    n_seen, n_blocks = seen.shape
+    chosen = np.empty(n_blocks, dtype=np.intp)
+    n_all_zero = 0
+    batch = max(1, _MAX_SEGMENT // k)
+    for start in range(0, n_blocks, batch):
+        stop = min(start + batch, n_blocks)
+        rest = order.take((k - n_seen) * (stop - start), reserve=_MAX_SEGMENT)
+        members = np.empty((k, stop - start), dtype=np.complex128)
+        members[:n_seen] = seen[:, start:stop]
+        members[n_seen:] = rest.reshape(k - n_seen, stop - start)
+        chosen[start:stop], n_zero = _choose_by_weight(members, rng, log)
+        n_all_zero += n_zero
     return chosen, n_all_zero
 
 
