@@ -324,7 +324,11 @@ def _resample_whole_blocks(order, seen, k, rng, log):
     batch = max(1, _MAX_SEGMENT // k)
     for start in range(0, n_blocks, batch):
         stop = min(start + batch, n_blocks)
-        rest = order.take((k - n_seen) * (stop - start), reserve=_MAX_SEGMENT)
+        # The later batches' candidates are revealed with this one's, up to
+        # the largest segment.
+        rest = order.take(
+            (k - n_seen) * (stop - start), reserve=(k - n_seen) * (n_blocks - stop)
+        )
         members = np.empty((k, stop - start), dtype=np.complex128)
         members[:n_seen] = seen[:, start:stop]
         members[n_seen:] = rest.reshape(k - n_seen, stop - start)
