@@ -245,9 +245,13 @@ def _resample_pool(values, n_samples, k, group_size, rng, *, log):
     zero (each keeps a uniformly random candidate, the limit of equal
     weights).
     """
-    chosen = np.empty(n_samples, dtype=np.intp)
     order = _RandomOrder(values, group_size, rng)
     top = values.max()
+    if top == (-np.inf if log else 0.0):
+        # No weight to reject against: every block keeps a uniform candidate.
+        no_candidates = np.empty((0, n_samples), dtype=np.complex128)
+        return _resample_whole_blocks(order, no_candidates, k, rng, log)
+    chosen = np.empty(n_samples, dtype=np.intp)
     n_all_zero = 0
     # Blocks in batches: the order is the same whichever blocks look first.
     for start in range(0, n_samples, _MAX_BATCH):
@@ -260,12 +264,11 @@ def _resample_pool(values, n_samples, k, group_size, rng, *, log):
 
 
 def _resample_blocks(order, n_blocks, k, top, rng, log):
-    """SIR over the next ``n_blocks`` blocks of ``order``; see ``_resample_pool``."""
+    """SIR over the next ``n_blocks`` blocks of ``order``; see ``_resample_pool``.
+
+    ``top``, the pool's largest weight, must be positive.
+    """
     chosen = np.empty(n_blocks, dtype=np.intp)
-    if top == (-np.inf if log else 0.0):
-        return _resample_whole_blocks(
-            order, np.empty((0, n_blocks), dtype=np.complex128), k, rng, log
-        )
     # Every block reveals its first candidate and keeps it with probability
     # w / top.
     first = order.take(n_blocks, reserve=n_blocks)

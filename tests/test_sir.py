@@ -450,6 +450,15 @@ def test_all_zero_blocks_keep_a_uniform_candidate_and_warn():
     assert chi_square_pvalue(X_sir, iid_sir_distribution(2, p, weights)) > ALPHA
 
 
+def test_a_chunk_of_only_zero_weights_keeps_uniform_candidates_and_warns():
+    # Every weight of every chunk is zero: each block keeps a uniformly
+    # random candidate, i.e. an independent draw of the source itself.
+    sir = SIRResampler(CategoryRatio([0.0, 0.0, 0.0]), k=3, random_state=0)
+    with pytest.warns(UserWarning, match=r"4000 of 4000 blocks of k=3 candidates"):
+        X_sir = sir.sample(CategoricalGenerator(SOURCE_P, sort=True), 4000)
+    assert chi_square_pvalue(X_sir, SOURCE_P) > ALPHA
+
+
 def test_zero_weight_rows_are_kept_only_from_all_zero_blocks():
     weights = np.zeros(1000)
     weights[::10] = 1.0
