@@ -13,7 +13,7 @@ from ._reweight import ReweightedEstimator
 from ._sir import SIRResampler
 from ._telescoping import TelescopingRatio
 from ._trainer import WeightedGenerativeTrainer
-from .exceptions import WeightCollapseWarning
+from .exceptions import PoorOverlapWarning, WeightCollapseWarning
 
 __version__ = "0.1.0.dev0"
 
@@ -21,6 +21,7 @@ __all__ = [
     "CalibratedRatio",
     "DensityRatioEstimator",
     "MultiSourceRatio",
+    "PoorOverlapWarning",
     "ReweightedEstimator",
     "SIRResampler",
     "TelescopingRatio",
