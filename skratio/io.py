@@ -7,15 +7,17 @@ and :func:`load` wrap it for skratio's estimators: :func:`load` trusts the
 classes that skratio itself defines and the scikit-learn types its estimators
 keep when fitted (calibrators, trees, neighbour trees, distance metrics,
 cross-validation splitters), and refuses any other type unless the caller
-names it in ``trusted``. Needs skops (``pip install "skratio[io]"``).
+names it in ``trusted``. Trust is decided from names alone: no module that a
+file names is imported to decide it. Needs skops, the ``io`` extra (from the
+source tree: ``pip install -e ".[io]"``).
 
 The deep models (:mod:`skratio.deep`) hold torch modules, which skops cannot
 rebuild; save those with their own methods.
 """
 
-import importlib
 import inspect
 import os
+import sys
 
 __all__ = ["dump", "load", "untrusted_types"]
 
@@ -67,22 +69,50 @@ def _scikit_learn_types():
     return {_qualified_name(cls) for cls in classes} | set(_SCIKIT_LEARN_FITTED_TYPES)
 
 
-def _is_skratio_class(name):
-    """Whether ``name`` is a class defined in one of skratio's modules.
+# skratio's modules that hold the command line, not estimators: their classes
+# are never part of a saved estimator, and importing skratio.__main__ runs the
+# command line.
+_COMMAND_LINE_MODULES = frozenset({"skratio.__main__", "skratio.cli"})
 
-    Decided from the modules themselves, so that it follows the code: the
-    module part must be a skratio module, and the object there a class whose
-    ``__module__`` is that module (not a class it imported from elsewhere).
+
+def _skratio_classes():
+    """Names of the classes defined in skratio's imported library modules.
+
+    Read from ``sys.modules``, never by importing a module that a file names
+    (importing runs its code). ``import skratio`` imports every estimator's
+    module; the classes of :mod:`skratio.deep` count once it is imported.
     """
-    module_name, _, attribute = name.rpartition(".")
-    if module_name != "skratio" and not module_name.startswith("skratio."):
-        return False
+    # The splitters of skratio.model_selection are cv parameters.
+    import skratio.model_selection  # noqa: F401
+
+    names = set()
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module_name in _COMMAND_LINE_MODULES:
+            continue
+        if module_name != "skratio" and not module_name.startswith("skratio."):
+            continue
+        for obj in list(vars(module).values()):
+            if inspect.isclass(obj) and obj.__module__ == module_name:
+                names.add(_qualified_name(obj))
+    return names
+
+
+def _is_skratio_class(name):
+    """Whether ``name`` is a class defined in one of skratio's library modules."""
+    return name in _skratio_classes()
+
+
+def _skops_io():
+    """:mod:`skops.io`, or an ImportError that names the extra to install."""
     try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return False
-    obj = getattr(module, attribute, None)
-    return inspect.isclass(obj) and obj.__module__ == module_name
+        import skops.io
+    except ImportError as exc:
+        raise ImportError(
+            "skratio.io needs skops, which is not installed "
+            f"({exc}). Install the io extra from skratio's source tree: "
+            'pip install -e ".[io]"'
+        ) from exc
+    return skops.io
 
 
 def _read(file):
@@ -94,12 +124,10 @@ def _read(file):
 
 def _split_types(data, trusted):
     """The types of the file that skops does not trust: (known, unknown)."""
-    from skops.io import get_untrusted_types
-
     user = {t if isinstance(t, str) else _qualified_name(t) for t in trusted or ()}
-    known = _scikit_learn_types() | user
-    found = get_untrusted_types(data=data)
-    accepted = [t for t in found if t in known or _is_skratio_class(t)]
+    known = _scikit_learn_types() | _skratio_classes() | user
+    found = _skops_io().get_untrusted_types(data=data)
+    accepted = [t for t in found if t in known]
     refused = [t for t in found if t not in accepted]
     return accepted, refused
 
@@ -133,9 +161,7 @@ def dump(estimator, file):
     >>> bool((load(path).predict_weight(X) == ratio.predict_weight(X)).all())
     True
     """
-    from skops.io import dump as skops_dump
-
-    skops_dump(estimator, file)
+    _skops_io().dump(estimator, file)
 
 
 def untrusted_types(file, *, trusted=None):
@@ -170,10 +196,13 @@ def load(file, *, trusted=None):
     """Load an estimator saved by :func:`dump`, trusting only known types.
 
     Trusted are skops' defaults (numpy, scipy and most scikit-learn
-    estimators), every class defined in skratio's modules, the scikit-learn
-    types that fitted estimators keep (calibrators, trees, neighbour trees,
-    distance metrics, cross-validation splitters), and the types listed in
-    ``trusted``. Anything else is refused before any object is built.
+    estimators), every class defined in skratio's imported library modules
+    (all the estimators; those of :mod:`skratio.deep` once it is imported;
+    never the command line's), the scikit-learn types that fitted estimators
+    keep (calibrators, trees, neighbour trees, distance metrics,
+    cross-validation splitters), and the types listed in ``trusted``.
+    Anything else is refused before any object is built, and no module that
+    the file names is imported to decide it.
 
     Parameters
     ----------
@@ -214,11 +243,9 @@ def load(file, *, trusted=None):
     >>> bool((loaded.predict_weight(X) == ratio.predict_weight(X)).all())
     True
     """
-    from skops.io import loads
-    from skops.io.exceptions import UntrustedTypesFoundException
-
+    skops_io = _skops_io()
     data = _read(file)
     accepted, refused = _split_types(data, trusted)
     if refused:
-        raise UntrustedTypesFoundException(refused)
-    return loads(data, trusted=accepted)
+        raise skops_io.exceptions.UntrustedTypesFoundException(refused)
+    return skops_io.loads(data, trusted=accepted)

@@ -1,7 +1,11 @@
 """Fitted estimators survive skops (with explicit trusted types) and pickle."""
 
+import builtins
 import io
+import json
 import pickle
+import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -189,6 +193,9 @@ def test_unknown_types_are_refused_unless_trusted_by_name(tmp_path):
         "skratio._ratio.domain_log_odds",
         "skratio.nonexistent.Thing",
         "skratiox.Thing",
+        # The command line: importing skratio.__main__ runs it.
+        "skratio.__main__.main",
+        "skratio.cli.main",
     ],
 )
 def test_only_classes_defined_in_skratio_modules_are_trusted(name):
@@ -205,3 +212,97 @@ def test_every_public_estimator_class_is_trusted():
     assert classes
     for cls in classes:
         assert _is_skratio_class(f"{cls.__module__}.{cls.__qualname__}"), cls
+
+
+def _crafted(module, name):
+    """A skops file whose classifier is said to be ``module.name``.
+
+    Written as an attacker would: a genuine file with the classifier's type
+    rewritten in its schema.
+    """
+    buffer = io.BytesIO()
+    dump(DensityRatioEstimator(ForeignClassifier()), buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    node = schema["content"]["content"]["classifier"]
+    assert node["__class__"] == "ForeignClassifier"
+    node["__module__"], node["__class__"] = module, name
+    files["schema.json"] = json.dumps(schema).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for n, content in files.items():
+            archive.writestr(n, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        ("skratio.__main__", "main"),
+        ("os", "system"),
+        ("subprocess", "Popen"),
+        ("skratio_no_such_module", "Thing"),
+        ("skratio.no_such_module", "Thing"),
+    ],
+)
+def test_crafted_files_are_refused_without_importing_what_they_name(
+    module, name, monkeypatch
+):
+    # Importing skratio.__main__ would run the command line (and exit); a
+    # missing module would be looked for. Record every import instead.
+    monkeypatch.delitem(sys.modules, "skratio.__main__", raising=False)
+    imported = []
+    real_import = builtins.__import__
+
+    def recording_import(module_name, *args, **kwargs):
+        imported.append(module_name)
+        return real_import(module_name, *args, **kwargs)
+
+    data = _crafted(module, name)
+    monkeypatch.setattr(builtins, "__import__", recording_import)
+    assert untrusted_types(io.BytesIO(data)) == [f"{module}.{name}"]
+    with pytest.raises(skops_io.exceptions.UntrustedTypesFoundException, match=name):
+        load(io.BytesIO(data))
+    monkeypatch.undo()
+    assert "skratio.__main__" not in sys.modules
+    assert module not in imported and "skratio_no_such_module" not in sys.modules
+
+
+def test_a_module_inside_the_package_is_not_imported_to_decide_trust(
+    tmp_path, monkeypatch
+):
+    # A module that a file names and that would be found inside skratio's
+    # package (as skratio.__main__ is) is not imported: its code would run.
+    import skratio
+
+    marker = tmp_path / "ran"
+    (tmp_path / "_payload.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nclass Payload:\n    pass\n"
+    )
+    monkeypatch.setattr(skratio, "__path__", [*skratio.__path__, str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "skratio._payload", raising=False)
+    data = _crafted("skratio._payload", "Payload")
+    assert untrusted_types(io.BytesIO(data)) == ["skratio._payload.Payload"]
+    with pytest.raises(skops_io.exceptions.UntrustedTypesFoundException):
+        load(io.BytesIO(data))
+    assert not marker.exists()
+    assert "skratio._payload" not in sys.modules
+
+
+def test_without_skops_the_error_names_the_io_extra(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_skops(module_name, *args, **kwargs):
+        if module_name == "skops" or module_name.startswith("skops."):
+            raise ModuleNotFoundError(f"No module named {module_name!r}")
+        return real_import(module_name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_skops)
+    for call in (
+        lambda: dump(DensityRatioEstimator(), io.BytesIO()),
+        lambda: load(io.BytesIO(b"")),
+        lambda: untrusted_types(io.BytesIO(b"")),
+    ):
+        with pytest.raises(ImportError, match=r'needs skops.*pip install -e "\.\[io\]"'):
+            call()
