@@ -1,7 +1,5 @@
 """Recalibrated domain classifiers: density ratios whose odds can be trusted."""
 
-from numbers import Integral
-
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
@@ -21,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._base import BaseRatioEstimator, _index_params, route_sample_weight
 from ._ratio import DensityRatioEstimator, default_classifier
+from ._validation import IntegerInterval
 from ._weights import check_clip, domain_log_odds
 from .metrics import expected_calibration_error
 
@@ -215,7 +214,7 @@ class CalibratedRatio(BaseRatioEstimator):
         "method": [StrOptions({"sigmoid", "isotonic", "temperature"})],
         "cv": ["cv_object"],
         "ensemble": ["boolean", StrOptions({"auto"})],
-        "n_jobs": [Integral, None],
+        "n_jobs": [IntegerInterval(None, None, closed="neither"), None],
     }
 
     def __init__(

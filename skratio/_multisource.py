@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import PREDICT_CHUNK_ROWS, BaseRatioEstimator, _index_params
 from ._domains import check_source_target_labels
 from ._ratio import ClassifierParamsMixin
+from ._validation import IntegerInterval
 from ._weights import (
     _EPS,
     MAX_LOGIT,
@@ -218,7 +219,7 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
         "cv": ["cv_object"],
         "power": [Interval(Real, 0, 1, closed="both")],
         "clip": [Interval(Real, 0, None, closed="neither"), tuple, list, None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [IntegerInterval(None, None, closed="neither"), None],
         "random_state": ["random_state"],
     }
 

@@ -1,6 +1,6 @@
 """Density-ratio estimation with a probabilistic domain classifier."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 
 from ._base import BaseRatioEstimator, route_sample_weight
+from ._validation import IntegerInterval
 from ._weights import check_clip
 
 
@@ -173,7 +174,7 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
         "power": [Interval(Real, 0, 1, closed="both")],
         "clip": [Interval(Real, 0, None, closed="neither"), tuple, list, None],
         "prior_ratio": [Interval(Real, 0, None, closed="neither"), None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [IntegerInterval(None, None, closed="neither"), None],
         "random_state": ["random_state"],
         "target_label": [Real, str, None],
     }

@@ -3,14 +3,13 @@
 import copy
 import inspect
 import warnings
-from numbers import Integral
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import _safe_indexing, check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -18,7 +17,7 @@ from sklearn.utils.validation import (
 )
 
 from ._dask import base_seed, is_dask_collection, partition_seed, predict_lazily
-from ._validation import check_weights
+from ._validation import IntegerInterval, check_positive_int, check_weights
 from ._weights import warn_if_weights_collapse
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -604,9 +603,9 @@ class SIRResampler(BaseEstimator):
 
     _parameter_constraints = {
         "ratio_estimator": [HasMethods(["fit", "predict_weight"]), None],
-        "k": [Interval(Integral, 1, None, closed="left"), None],
-        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
-        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "k": [IntegerInterval(1, None, closed="left"), None],
+        "n_samples": [IntegerInterval(1, None, closed="left"), None],
+        "chunk_size": [IntegerInterval(1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -884,10 +883,7 @@ class SIRResampler(BaseEstimator):
             The chosen candidates.
         """
         self._validate_params()
-        if not (isinstance(n_samples, Integral) and n_samples >= 1):
-            raise ValueError(
-                f"n_samples must be a positive integer; got {n_samples!r}."
-            )
+        n_samples = check_positive_int(n_samples, "n_samples")
         if self.k is None:
             raise ValueError(
                 "sample needs an integer k: each output row is chosen among k "

@@ -1,6 +1,6 @@
 """Telescoping density-ratio estimation between far-apart distributions."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy.special import expit
@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseRatioEstimator, route_sample_weight
 from ._domains import SOURCE, TARGET
+from ._validation import IntegerInterval
 from ._weights import check_clip, domain_log_odds, prior_ratio_from_counts
 
 
@@ -246,11 +247,11 @@ class TelescopingRatio(BaseRatioEstimator):
 
     _parameter_constraints = {
         "classifier": [HasMethods(["fit", "predict_proba"]), None],
-        "n_waymarks": [Interval(Integral, 0, None, closed="left")],
+        "n_waymarks": [IntegerInterval(0, None, closed="left")],
         "cv": ["cv_object"],
         "power": [Interval(Real, 0, 1, closed="both")],
         "clip": [Interval(Real, 0, None, closed="neither"), tuple, list, None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [IntegerInterval(None, None, closed="neither"), None],
         "random_state": ["random_state"],
         "target_label": [Real, str, None],
     }

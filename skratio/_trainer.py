@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 from ._domains import check_source_target_labels
 from ._multisource import MultiSourceRatio
 from ._ratio import DensityRatioEstimator
+from ._validation import check_positive_int
 from ._weights import warn_if_weights_collapse
 from .exceptions import WeightCollapseWarning
 from .metrics import effective_sample_size
@@ -402,10 +403,7 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             such as ``(X, labels)``).
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(
-                f"n_samples must be a positive integer; got {n_samples!r}."
-            )
+        n_samples = check_positive_int(n_samples, "n_samples")
         kwargs = {}
         if random_state is not None:
             if (

@@ -1,9 +1,45 @@
 """Validators shared by the metrics, the estimators and the plots."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.utils._param_validation import Interval
 
 from ._domains import encode_target_rows
+
+
+class IntegerInterval(Interval):
+    """scikit-learn's ``Interval(Integral, ...)`` constraint, refusing booleans.
+
+    ``True`` is an ``Integral`` in Python, so ``Interval(Integral, 1, None)``
+    takes ``k=True`` for ``k=1``; a boolean given for a count is a mistake.
+
+    Parameters
+    ----------
+    left, right : int or None
+        The bounds; None for no bound.
+    closed : {"left", "right", "both", "neither"}
+        Which bounds belong to the interval.
+    """
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+    def __str__(self):
+        if self.left is None and self.right is None:
+            return "an int (not a bool)"
+        return f"{super().__str__()} (not a bool)"
+
+
+def check_positive_int(value, name):
+    """``value`` as an int >= 1, or a ValueError naming ``name`` (bools refused)."""
+    if not IntegerInterval(1, None, closed="left").is_satisfied_by(value):
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    return int(value)
 
 
 def check_weights(weights, name="weights"):

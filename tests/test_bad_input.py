@@ -4,6 +4,7 @@ One table drives the ratio estimators through the inputs users get wrong; the
 same table is in the user guide (docs/user_guide.rst, "What skratio refuses").
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -320,3 +321,87 @@ def test_frames_round_trip_without_feature_name_warnings():
     array_fit = DensityRatioEstimator(random_state=0)
     np.testing.assert_allclose(weights, array_fit.fit_predict_weight(X, y))
     np.testing.assert_allclose(from_frame, array_fit.predict_weight(X[y == 0]))
+
+
+# ---------------------------------------- Estimators, deep models, dask, loading
+def _public_estimator_classes():
+    import skratio
+
+    modules = [skratio]
+    try:
+        import skratio.deep
+    except ImportError:  # the deep extra is optional
+        pass
+    else:
+        modules.append(skratio.deep)
+    return [
+        cls
+        for module in modules
+        for cls in vars(module).values()
+        if isinstance(cls, type) and hasattr(cls, "_parameter_constraints")
+    ]
+
+
+def _integer_parameters():
+    """(class, parameter) for every parameter that takes an integer."""
+    from numbers import Integral
+
+    from sklearn.utils._param_validation import Interval
+
+    return [
+        pytest.param(cls, name, id=f"{cls.__name__}-{name}")
+        for cls in _public_estimator_classes()
+        for name, constraints in cls._parameter_constraints.items()
+        if any(
+            c is Integral or (isinstance(c, Interval) and c.type is Integral)
+            for c in constraints
+        )
+    ]
+
+
+def _instance(cls, **params):
+    from sklearn.neighbors import KernelDensity
+
+    required = {"estimator": LogisticRegression(), "generator": KernelDensity()}
+    args = {
+        name: required[name]
+        for name, parameter in inspect.signature(cls).parameters.items()
+        if parameter.default is inspect.Parameter.empty
+    }
+    return cls(**args, **params)
+
+
+def test_the_integer_parameters_are_found():
+    found = {(p.values[0].__name__, p.values[1]) for p in _integer_parameters()}
+    assert {("SIRResampler", "k"), ("SIRResampler", "n_samples")} <= found
+    assert ("TelescopingRatio", "n_waymarks") in found
+
+
+@pytest.mark.parametrize("cls, name", _integer_parameters())
+def test_a_boolean_is_not_an_integer_parameter(cls, name):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    estimator = _instance(cls, **{name: True})
+    with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter .* Got True"):
+        estimator._validate_params()
+    assert _instance(cls, **{name: 2})._validate_params() is None
+
+
+def test_a_boolean_k_or_n_samples_is_refused_before_sampling():
+    from sklearn.neighbors import KernelDensity
+
+    from skratio import SIRResampler
+
+    X_pool = np.zeros((30, 2))
+    for params in ({"k": True}, {"k": None, "n_samples": True}):
+        with pytest.raises(ValueError, match="not a bool"):
+            SIRResampler(**params).fit_resample(X_pool, sample_weight=np.ones(30))
+    generator = KernelDensity().fit(X_pool)
+    with pytest.raises(ValueError, match="'k' parameter .*not a bool"):
+        SIRResampler(DensityRatioEstimator(), k=True).sample(generator, 5)
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        SIRResampler(DensityRatioEstimator(), k=2).sample(generator, True)
+    trainer = WeightedGenerativeTrainer(KernelDensity(), strategy="uniform")
+    trainer.fit(X, y)
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        trainer.sample(True)

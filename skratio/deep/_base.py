@@ -8,7 +8,7 @@ Choi et al. (2020): the mean over the mini-batch of ``w_i * loss_i``.
 
 import contextlib
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
@@ -25,15 +25,17 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._validation import IntegerInterval, check_positive_int
+
 _MAX_SEED = np.iinfo(np.int32).max
 
 # Parameters every estimator of skratio.deep shares (the GAN has no
 # validation split, so no early stopping).
 COMMON_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like"],
-    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "max_epochs": [IntegerInterval(1, None, closed="left")],
     "lr": [Interval(Real, 0, None, closed="neither")],
-    "batch_size": [Interval(Integral, 2, None, closed="left")],
+    "batch_size": [IntegerInterval(2, None, closed="left")],
     "normalize_weights": ["boolean"],
     "device": [StrOptions({"cpu", "cuda", "auto"})],
     "callbacks": [list, None],
@@ -43,7 +45,7 @@ COMMON_CONSTRAINTS = {
 EARLY_STOPPING_CONSTRAINTS = {
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "n_iter_no_change": [IntegerInterval(1, None, closed="left")],
 }
 
 
@@ -400,18 +402,11 @@ class GenerativeMixin(TorchEstimatorMixin):
             The drawn rows, float64.
         """
         check_is_fitted(self)
-        if (
-            not isinstance(n_samples, Integral)
-            or isinstance(n_samples, bool)
-            or n_samples < 1
-        ):
-            raise ValueError(
-                f"n_samples must be a positive integer; got {n_samples!r}."
-            )
+        n_samples = check_positive_int(n_samples, "n_samples")
         module = self.net_.module_
         module.eval()
         with torch.no_grad(), seeded(random_state, self.net_.device):
-            drawn = module.sample(int(n_samples))
+            drawn = module.sample(n_samples)
         return drawn.cpu().numpy().astype(np.float64)
 
     def _map_rows(self, fn, X, rows_per_batch=4096):

@@ -1,13 +1,13 @@
 """Normalizing flows from zuko, trained with weighted maximum likelihood."""
 
-from numbers import Integral
 
 import torch
 import zuko
 from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import IntegerInterval
 from ._base import (
     COMMON_CONSTRAINTS,
     EARLY_STOPPING_CONSTRAINTS,
@@ -130,7 +130,7 @@ class Flow(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
         **COMMON_CONSTRAINTS,
         **EARLY_STOPPING_CONSTRAINTS,
         "architecture": [StrOptions(set(_ARCHITECTURES))],
-        "n_transforms": [Interval(Integral, 1, None, closed="left")],
+        "n_transforms": [IntegerInterval(1, None, closed="left")],
     }
 
     def __init__(

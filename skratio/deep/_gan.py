@@ -1,11 +1,9 @@
 """A generative adversarial network with the hinge loss and weighted real rows."""
 
-from numbers import Integral
-
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
 
+from .._validation import IntegerInterval
 from ._base import COMMON_CONSTRAINTS, GANNet, GenerativeMixin, Standardize, mlp
 
 
@@ -111,7 +109,7 @@ class GAN(GenerativeMixin, BaseEstimator):
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
-        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "latent_dim": [IntegerInterval(1, None, closed="left")],
     }
     _net_class = GANNet
 

@@ -1,15 +1,15 @@
 """A variational autoencoder trained with a weighted ELBO."""
 
 import math
-from numbers import Integral
 
 import torch
 import zuko
 from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import distributions as D
 
+from .._validation import IntegerInterval, check_positive_int
 from ._base import (
     COMMON_CONSTRAINTS,
     EARLY_STOPPING_CONSTRAINTS,
@@ -212,10 +212,10 @@ class VAE(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
         **EARLY_STOPPING_CONSTRAINTS,
-        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "latent_dim": [IntegerInterval(1, None, closed="left")],
         "decoder": [StrOptions({"gaussian", "bernoulli"})],
         "prior": [StrOptions({"normal", "mixture", "flow"})],
-        "n_prior_components": [Interval(Integral, 1, None, closed="left")],
+        "n_prior_components": [IntegerInterval(1, None, closed="left")],
     }
 
     def __init__(
@@ -296,15 +296,9 @@ class VAE(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
             The bound per row, in the units of ``X``.
         """
         check_is_fitted(self)
-        if (
-            not isinstance(n_importance_samples, Integral)
-            or isinstance(n_importance_samples, bool)
-            or n_importance_samples < 1
-        ):
-            raise ValueError(
-                "n_importance_samples must be a positive integer; got "
-                f"{n_importance_samples!r}."
-            )
+        n_importance_samples = check_positive_int(
+            n_importance_samples, "n_importance_samples"
+        )
         X = self._validate_rows(X, reset=False)
         module = self.net_.module_
         # Rows per batch keep K x rows draws of a few hundred thousand at most.
