@@ -6,6 +6,7 @@ generative model's samples).
 """
 
 from ._calibration import CalibratedRatio
+from ._corrected import CorrectedGenerator
 from ._domains import stack_domains
 from ._multisource import MultiSourceRatio
 from ._ratio import DensityRatioEstimator
@@ -19,6 +20,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CalibratedRatio",
+    "CorrectedGenerator",
     "DensityRatioEstimator",
     "MultiSourceRatio",
     "PoorOverlapWarning",

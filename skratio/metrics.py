@@ -7,15 +7,24 @@ data, model samples), ``1`` for the target (reference data, real data).
 from typing import NamedTuple
 
 import numpy as np
-from scipy import linalg
+from scipy import linalg, stats
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import make_scorer
 from sklearn.metrics.pairwise import rbf_kernel
-from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.model_selection import train_test_split
+from sklearn.utils import (
+    check_array,
+    check_consistent_length,
+    check_random_state,
+    column_or_1d,
+)
 
 from ._validation import check_domain_predictions, check_weights
 
 __all__ = [
     "bayes_optimal_nce",
+    "classifier_two_sample_test",
     "effective_sample_size",
     "expected_calibration_error",
     "fairness_discrepancy",
@@ -436,6 +445,37 @@ def fairness_discrepancy(proba_reference, proba_model):
     return float(np.linalg.norm(difference))
 
 
+def _map_features(feature_map, *arrays):
+    """Each array mapped by ``feature_map`` (a fitted transformer or a callable)."""
+    if feature_map is None:
+        return arrays
+    if hasattr(feature_map, "transform"):
+        transform = feature_map.transform
+    elif callable(feature_map):
+        transform = feature_map
+    else:
+        raise TypeError(
+            "feature_map must be a fitted transformer (with transform) or a "
+            f"callable X -> features; got {type(feature_map).__name__}."
+        )
+    mapped = []
+    for array in arrays:
+        features = np.asarray(transform(array), dtype=np.float64)
+        if features.ndim != 2 or features.shape[0] != _num_rows(array):
+            raise ValueError(
+                "feature_map must return a 2-D array with one row per input row; "
+                f"got shape {features.shape} for {_num_rows(array)} rows."
+            )
+        if not np.isfinite(features).all():
+            raise ValueError("feature_map returned NaN or infinite features.")
+        mapped.append(features)
+    return mapped
+
+
+def _num_rows(array):
+    return array.shape[0] if hasattr(array, "shape") else len(array)
+
+
 def _trace_sqrt_product(A, B):
     """``tr((A B)^(1/2))`` for symmetric positive semi-definite ``A`` and ``B``.
 
@@ -450,7 +490,7 @@ def _trace_sqrt_product(A, B):
     return float(np.sum(np.sqrt(np.clip(product, 0.0, None))))
 
 
-def frechet_distance(X, Y, *, sample_weight=None):
+def frechet_distance(X, Y, *, sample_weight=None, feature_map=None):
     """Frechet distance between Gaussian fits of two feature sets.
 
     ``||mu_X - mu_Y||^2 + tr(S_X + S_Y - 2 (S_X S_Y)^(1/2))`` (the FID formula
@@ -466,6 +506,11 @@ def frechet_distance(X, Y, *, sample_weight=None):
         Features of the second set (e.g. held-out real data).
     sample_weight : array-like of shape (n_samples_X,), default=None
         Non-negative weights of the rows of ``X`` for its mean and covariance.
+    feature_map : fitted transformer or callable, default=None
+        Maps the rows of ``X`` and ``Y`` to the features compared (FID-style:
+        e.g. a fitted :class:`~sklearn.pipeline.Pipeline` whose ``transform``
+        gives a classifier's hidden layer, or a function ``X -> features``).
+        ``None`` compares the rows themselves.
 
     Returns
     -------
@@ -480,7 +525,10 @@ def frechet_distance(X, Y, *, sample_weight=None):
     >>> X = rng.standard_normal((5000, 2))
     >>> round(frechet_distance(X, X + [3.0, 0.0]), 6)
     9.0
+    >>> round(frechet_distance(X, X + [3.0, 0.0], feature_map=lambda Z: Z[:, 1:]), 6)
+    0.0
     """
+    X, Y = _map_features(feature_map, X, Y)
     X = check_array(X, dtype=np.float64, ensure_min_samples=2, input_name="X")
     Y = check_array(Y, dtype=np.float64, ensure_min_samples=2, input_name="Y")
     if X.shape[1] != Y.shape[1]:
@@ -518,7 +566,7 @@ def _weighted_kernel_sum(A, B, a, b, gamma):
     )
 
 
-def squared_mmd(X, Y, *, sample_weight=None, gamma=None):
+def squared_mmd(X, Y, *, sample_weight=None, gamma=None, feature_map=None):
     """Squared maximum mean discrepancy (MMD) with a Gaussian kernel.
 
     Compares a weighted sample ``X`` (a model's samples with importance
@@ -550,6 +598,10 @@ def squared_mmd(X, Y, *, sample_weight=None, gamma=None):
         mean squared distance between two rows of ``Y``; it depends on ``Y``
         only, so weighted and unweighted evaluations of a model against the
         same ``Y`` use the same kernel.
+    feature_map : fitted transformer or callable, default=None
+        Maps the rows of ``X`` and ``Y`` to the features the kernel compares
+        (see :func:`frechet_distance`); ``gamma=None`` is then computed on the
+        features of ``Y``.
 
     Returns
     -------
@@ -567,6 +619,7 @@ def squared_mmd(X, Y, *, sample_weight=None, gamma=None):
     >>> bool(squared_mmd(X, rng.standard_normal((500, 2)) + 1.0) > 0.1)
     True
     """
+    X, Y = _map_features(feature_map, X, Y)
     X = check_array(X, dtype=np.float64, input_name="X")
     Y = check_array(Y, dtype=np.float64, ensure_min_samples=2, input_name="Y")
     if X.shape[1] != Y.shape[1]:
@@ -597,3 +650,140 @@ def squared_mmd(X, Y, *, sample_weight=None, gamma=None):
     yy = (_weighted_kernel_sum(Y, Y, b, b, gamma) - b[0]) / (1.0 - b[0])
     xy = _weighted_kernel_sum(X, Y, a, b, gamma)
     return float(xx + yy - 2.0 * xy)
+
+
+class ClassifierTwoSampleTest(NamedTuple):
+    """Result of :func:`classifier_two_sample_test`."""
+
+    auc: float
+    ci_low: float
+    ci_high: float
+    n_real: int
+    n_model: int
+
+
+def _auc_confidence_interval(scores_real, scores_model, confidence_level=0.95):
+    """AUC of scores that should rank real rows first, with DeLong's interval.
+
+    ``AUC = P(s_real > s_model) + P(s_real = s_model) / 2``; its variance is
+    DeLong et al.'s (1988) from the placement values of each row, and the
+    interval is the normal one, clipped to ``[0, 1]``.
+    """
+    scores_real = column_or_1d(scores_real).astype(np.float64)
+    scores_model = column_or_1d(scores_model).astype(np.float64)
+    m, n = scores_real.size, scores_model.size
+    if m < 2 or n < 2:
+        raise ValueError(
+            f"An AUC interval needs at least 2 scores on each side; got {m} real "
+            f"and {n} model scores."
+        )
+    if not (np.isfinite(scores_real).all() and np.isfinite(scores_model).all()):
+        raise ValueError("The scores must be finite.")
+    # Average ranks count ties as one half, as the AUC does.
+    ranks = stats.rankdata(np.concatenate([scores_real, scores_model]))
+    # Placement of each real row: the share of model rows it outranks, and of
+    # each model row: the share of real rows that outrank it.
+    place_real = (ranks[:m] - stats.rankdata(scores_real)) / n
+    place_model = 1.0 - (ranks[m:] - stats.rankdata(scores_model)) / m
+    auc = float(place_real.mean())
+    standard_error = np.sqrt(
+        place_real.var(ddof=1) / m + place_model.var(ddof=1) / n
+    )
+    half_width = stats.norm.ppf(0.5 + confidence_level / 2.0) * standard_error
+    return auc, max(0.0, auc - half_width), min(1.0, auc + half_width)
+
+
+def classifier_two_sample_test(
+    X_real,
+    X_model,
+    *,
+    classifier=None,
+    feature_map=None,
+    test_size=0.5,
+    confidence_level=0.95,
+    random_state=None,
+):
+    """Held-out AUC of a classifier telling real rows from a model's samples.
+
+    The classifier two-sample test (Lopez-Paz and Oquab 2017): a classifier is
+    trained on part of the real and generated rows and scored on the rest.
+    A held-out AUC of 0.5 means the classifier cannot tell the samples apart
+    (the model's samples look like the data to this classifier); 1 means they
+    are separable. The interval is DeLong's for the held-out AUC.
+
+    Parameters
+    ----------
+    X_real : array-like of shape (n_real, n_features)
+        Real rows (label 1).
+    X_model : array-like of shape (n_model, n_features)
+        The model's samples (label 0).
+    classifier : classifier with ``predict_proba``, default=None
+        Cloned and fitted on the training part. ``None`` uses a
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`, which sees
+        non-linear differences (a missing mode) that a linear classifier
+        cannot.
+    feature_map : fitted transformer or callable, default=None
+        Maps the rows before the classifier sees them (see
+        :func:`frechet_distance`).
+    test_size : float in (0, 1), default=0.5
+        Share of each sample held out for the AUC.
+    confidence_level : float in (0, 1), default=0.95
+        Coverage of the interval.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split (and the default classifier).
+
+    Returns
+    -------
+    result : ClassifierTwoSampleTest
+        Named tuple ``(auc, ci_low, ci_high, n_real, n_model)``: the held-out
+        AUC, its interval and the held-out rows on each side.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skratio.metrics import classifier_two_sample_test
+    >>> rng = np.random.default_rng(0)
+    >>> real = rng.standard_normal((400, 2))
+    >>> same = classifier_two_sample_test(real, rng.standard_normal((400, 2)),
+    ...                                   random_state=0)
+    >>> bool(same.ci_low < 0.5 < same.ci_high)
+    True
+    >>> shifted = classifier_two_sample_test(real, rng.standard_normal((400, 2)) + 2,
+    ...                                      random_state=0)
+    >>> bool(shifted.ci_low > 0.8)
+    True
+    """
+    if not (0.0 < test_size < 1.0):
+        raise ValueError(f"test_size must be in (0, 1); got {test_size!r}.")
+    if not (0.0 < confidence_level < 1.0):
+        raise ValueError(
+            f"confidence_level must be in (0, 1); got {confidence_level!r}."
+        )
+    X_real, X_model = _map_features(feature_map, X_real, X_model)
+    X_real = check_array(X_real, dtype=np.float64, ensure_min_samples=4,
+                         input_name="X_real")
+    X_model = check_array(X_model, dtype=np.float64, ensure_min_samples=4,
+                          input_name="X_model")
+    if X_real.shape[1] != X_model.shape[1]:
+        raise ValueError(
+            "X_real and X_model must have the same number of features; got "
+            f"{X_real.shape[1]} and {X_model.shape[1]}."
+        )
+    rng = check_random_state(random_state)
+    if classifier is None:
+        classifier = HistGradientBoostingClassifier(random_state=rng.randint(2**31))
+    X = np.vstack([X_model, X_real])
+    y = np.repeat([0, 1], [X_model.shape[0], X_real.shape[0]])
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=rng.randint(2**31)
+    )
+    fitted = clone(classifier).fit(X_train, y_train)
+    column = list(fitted.classes_).index(1)
+    scores = fitted.predict_proba(X_test)[:, column]
+    auc, low, high = _auc_confidence_interval(
+        scores[y_test == 1], scores[y_test == 0], confidence_level
+    )
+    return ClassifierTwoSampleTest(
+        auc, low, high, int((y_test == 1).sum()), int((y_test == 0).sum())
+    )
+
