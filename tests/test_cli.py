@@ -41,6 +41,7 @@ def run_skratio(*args, cwd):
     """``python -m skratio args`` in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "skratio", *map(str, args)],
+        check=False,
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -84,6 +85,7 @@ def data(tmp_path_factory):
     write_csv(folder / "missing.csv", ["a", "b", "c"], [[1, 2, 3], [4, "", 6]] * 20)
     write_csv(folder / "duplicated.csv", ["a", "a", "c"], [[1, 2, 3]])
     (folder / "empty.csv").write_text("")
+    (folder / "folder.csv").mkdir()
     (folder / "header.csv").write_text("a,b,c\n")
     (folder / "ragged.csv").write_text("a,b,c\n1,2,3\n4,5\n")
     (folder / "table.txt").write_text("a,b,c\n1,2,3\n")
@@ -124,13 +126,17 @@ def test_help_lists_the_commands(capsys):
 def test_demo_reports_weights_and_fair_generation(tmp_path, monkeypatch, capsys):
     pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
-    assert main(["demo", "--random-state", "1"]) == 0
+    figure = tmp_path / "figures" / "demo.svg"
+    figure.parent.mkdir()
+    assert main(["demo", "--random-state", "1", "--plot", str(figure)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
     out = captured.out
 
     def figures(label):
-        line = re.search(r"^\s*" + re.escape(label) + r"[ \t]+([-\d. \t]+)$", out, re.M)
+        line = re.search(
+            r"^\s*" + re.escape(label) + r"[ \t]+([-\d. \t]+)$", out, re.MULTILINE
+        )
         return [float(v) for v in line.group(1).split()]
 
     # share biased, share ref, true ratio, mean weight
@@ -162,8 +168,17 @@ def test_demo_reports_weights_and_fair_generation(tmp_path, monkeypatch, capsys)
     assert uniform[1] == pytest.approx(
         np.sqrt(2) * abs(reference[0] - uniform[0]), abs=3e-3
     )
-    # The figure, under its default name.
-    assert (tmp_path / "skratio-demo.png").stat().st_size > 10_000
+    # The figure where --plot says, and nothing else in the current folder.
+    assert figure.read_text().startswith("<?xml")
+    assert f"saved the figure to {figure}" in out
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["figures"]
+
+
+def test_demo_writes_no_figure_unless_asked(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--random-state", "2"]) == 0
+    assert "Fair generation" in capsys.readouterr().out
+    assert not list(tmp_path.iterdir())
 
 
 # --------------------------------------------------------------------------
@@ -171,7 +186,7 @@ def test_demo_reports_weights_and_fair_generation(tmp_path, monkeypatch, capsys)
 
 
 def test_weigh_writes_out_of_fold_weights_in_source_order(data, tmp_path):
-    folder, X_source, _, ids = data
+    folder, _, _, ids = data
     out = tmp_path / "weights.csv"
     result = run_skratio(
         "weigh",
@@ -197,7 +212,7 @@ def test_weigh_writes_out_of_fold_weights_in_source_order(data, tmp_path):
     X, y = stacked(data)
     expected = DensityRatioEstimator(
         cv=3, power=0.5, clip=2.0, random_state=0
-    ).fit_predict_weight(X, y)[:N_SOURCE]
+    ).fit_predict_weight(X, y)[y == 0]
     np.testing.assert_allclose(weights, expected, rtol=1e-12)
     assert weights.max() <= 2.0
     # The report: prior ratio, NCE against the prior-only classifier, ECE, ESS.
@@ -216,7 +231,9 @@ def test_weigh_writes_out_of_fold_weights_in_source_order(data, tmp_path):
     ece = float(re.search(r"expected calibration error[^:]*: ([\d.]+)", out_text)[1])
     assert 0 <= ece < 0.2
     ess = float(
-        re.search(r"effective sample size of the weights: ([\d.]+)", out_text)[1]
+        re.search(
+            r"effective sample size of the out-of-fold weights: ([\d.]+)", out_text
+        )[1]
     )
     assert ess == pytest.approx(effective_sample_size(weights), abs=0.06)
     assert f"wrote {N_SOURCE} weights" in out_text
@@ -248,7 +265,7 @@ def test_weigh_calibrated_without_id_column(data, tmp_path, capsys):
     X, y = stacked(data)
     expected = CalibratedRatio(
         DensityRatioEstimator(cv=3, random_state=4), method="sigmoid"
-    ).fit_predict_weight(X, y)[:N_SOURCE]
+    ).fit_predict_weight(X, y)[y == 0]
     np.testing.assert_allclose(weights, expected, rtol=1e-12)
     assert "calibration: sigmoid" in capsys.readouterr().out
 
@@ -279,14 +296,14 @@ def test_weigh_selected_columns_and_a_histogram(data, tmp_path):
     weights, _, _ = weights_in(out)
     X, y = stack_domains(X_source[:, [1, 0]], X_target[:, [1, 0]])
     expected = DensityRatioEstimator(cv=2, random_state=0).fit_predict_weight(X, y)
-    np.testing.assert_allclose(weights, expected[:N_SOURCE], rtol=1e-12)
+    np.testing.assert_allclose(weights, expected[y == 0], rtol=1e-12)
     assert figure.stat().st_size > 5_000
 
 
 def test_weigh_parquet_in_and_out(data, tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
-    folder, X_source, X_target, ids = data
+    _, X_source, X_target, ids = data
     pq.write_table(
         pa.table({"id": ids, **{name: X_source[:, j] for j, name in enumerate("abc")}}),
         tmp_path / "source.parquet",
@@ -313,7 +330,7 @@ def test_weigh_parquet_in_and_out(data, tmp_path):
     assert table.column_names == ["id", "weight"]
     assert table.column("id").to_pylist() == ids
     X, y = stacked(data)
-    expected = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y)[:N_SOURCE]
+    expected = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y)[y == 0]
     np.testing.assert_allclose(table.column("weight").to_numpy(), expected, rtol=1e-12)
 
 
@@ -351,7 +368,7 @@ def test_weigh_with_the_mlp_classifier(data, tmp_path):
 
 
 def test_resample_chooses_distinct_candidate_rows(data, tmp_path):
-    folder, X_source, _, ids = data
+    folder, X_source, _, _ = data
     out = tmp_path / "chosen.csv"
     result = run_skratio(
         "resample",
@@ -406,7 +423,12 @@ def test_resample_default_size_and_parquet_output(data, tmp_path):
     table = pq.read_table(out)
     assert table.num_rows == N_SOURCE // 6
     assert table.column_names == ["a", "b", "c"]
-    assert str(table.schema.field("a").type) == "double"
+    # A CSV column is text, and stays the text of the file in Parquet.
+    assert str(table.schema.field("a").type) == "string"
+    _, rows = read_csv(folder / "plain.csv")
+    assert set(map(tuple, table.to_pandas().to_numpy().tolist())) <= set(
+        map(tuple, rows)
+    )
 
 
 # --------------------------------------------------------------------------
@@ -438,6 +460,11 @@ BAD_INPUT = [
     (["weigh", "{d}/empty.csv", "{d}/target.csv", "-o", "w.csv"], 1, "is empty"),
     (["weigh", "{d}/header.csv", "{d}/target.csv", "-o", "w.csv"], 1, "no rows"),
     (
+        ["weigh", "{d}/folder.csv", "{d}/target.csv", "-o", "w.csv"],
+        1,
+        "folder.csv is a folder, not a file (SOURCE)",
+    ),
+    (
         ["weigh", "{d}/ragged.csv", "{d}/target.csv", "-o", "w.csv"],
         1,
         "line 3: 2 fields",
@@ -446,7 +473,7 @@ BAD_INPUT = [
     (
         ["weigh", "{d}/text.csv", "{d}/target.csv", "-o", "w.csv"],
         1,
-        "column 'b' is not numeric ('x' on line 3)",
+        "text.csv, line 3, column 'b': 'x' is not a number",
     ),
     (
         ["weigh", "{d}/plain.csv", "{d}/other.csv", "-o", "w.csv"],
@@ -511,7 +538,11 @@ BAD_INPUT = [
         1,
         "cannot be a feature",
     ),
-    (["weigh", "{d}/missing.csv", "{d}/target.csv", "-o", "w.csv"], 1, "NaN"),
+    (
+        ["weigh", "{d}/missing.csv", "{d}/target.csv", "-o", "w.csv"],
+        1,
+        "missing.csv, line 3, column 'b': empty cell",
+    ),
     (
         ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--cv", "1"],
         2,
@@ -520,7 +551,10 @@ BAD_INPUT = [
     (
         ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--cv", "500"],
         1,
-        "n_splits=500",
+        (
+            "--cv 500 needs at least 500 rows in each file (every fold holds rows "
+            f"of both); {{d}}/target.csv has {N_TARGET}"
+        ),
     ),
     (
         ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "w.csv", "--power", "1.5"],
@@ -566,7 +600,7 @@ BAD_INPUT = [
     (
         ["weigh", "{d}/plain.csv", "{d}/target.csv", "-o", "{d}/no/such/folder/w.csv"],
         1,
-        "cannot write",
+        "the folder {d}/no/such/folder does not exist",
     ),
     (
         ["resample", "{d}/plain.csv", "{d}/target.csv", "-o", "r.csv", "-n", "0"],
@@ -608,7 +642,7 @@ BAD_PARQUET = [
     (
         ["weigh", "{d}/fake.parquet", "{d}/target.csv", "-o", "w.csv"],
         1,
-        "cannot read it",
+        "cannot read it as Parquet",
     ),
 ]
 
@@ -639,13 +673,16 @@ def test_bad_input_gives_one_line(
     except SystemExit as exit_:  # argparse's errors
         code = exit_.code
     captured = capsys.readouterr()
-    _check_one_line(captured.err, code, status, message)
+    _check_one_line(captured.err, code, status, message.format(d=data[0]))
     assert captured.out == ""
     assert not list(tmp_path.iterdir())  # no output written
 
 
 # One case of every kind of error, as a user meets it.
-SUBPROCESS_CASES = [BAD_INPUT[0], BAD_INPUT[24]]
+SUBPROCESS_CASES = [
+    BAD_INPUT[0],
+    next(case for case in BAD_INPUT if "{d}/missing.csv" in case[0]),
+]
 
 
 @pytest.mark.parametrize("arguments, status, message", SUBPROCESS_CASES)
@@ -653,7 +690,7 @@ def test_bad_input_gives_one_line_in_a_subprocess(
     data, tmp_path, arguments, status, message
 ):
     result = run_skratio(*_arguments(arguments, data[0]), cwd=tmp_path)
-    _check_one_line(result.stderr, result.returncode, status, message)
+    _check_one_line(result.stderr, result.returncode, status, message.format(d=data[0]))
 
 
 def test_debug_shows_the_traceback(data, tmp_path):
@@ -667,16 +704,16 @@ def test_debug_shows_the_traceback(data, tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "Traceback" in result.stderr and "NaN" in result.stderr
+    assert "Traceback" in result.stderr and "empty cell" in result.stderr
 
 
 @pytest.mark.parametrize(
     "hidden, arguments, message",
     [
-        ("skratio.deep", ["--classifier", "mlp"], 'pip install "skratio[deep]"'),
-        ("matplotlib", ["--plot", "w.png"], 'pip install "skratio[plot]"'),
-        ("pyarrow", ["-o", "w.parquet"], 'pip install "skratio[cli]"'),
-        ("pyarrow", ["-o", "w.csv", "--id-column", "x"], 'pip install "skratio[cli]"'),
+        ("skratio.deep", ["--classifier", "mlp"], 'pip install -e ".[deep]"'),
+        ("matplotlib", ["--plot", "w.png"], 'pip install -e ".[plot]"'),
+        ("pyarrow", ["-o", "w.parquet"], 'pip install -e ".[cli]"'),
+        ("pyarrow", ["-o", "w.csv"], 'pip install -e ".[cli]"'),
     ],
 )
 def test_a_missing_optional_dependency_is_named(
@@ -686,12 +723,11 @@ def test_a_missing_optional_dependency_is_named(
     monkeypatch.setitem(sys.modules, hidden, None)
     monkeypatch.chdir(tmp_path)
     folder = data[0]
-    source = "source.parquet" if arguments[-1] == "x" else "plain.csv"
     output = [] if "-o" in arguments else ["-o", "w.csv"]
     code = main(
         [
             "weigh",
-            str(folder / source),
+            str(folder / "plain.csv"),
             str(folder / "target.csv"),
             *output,
             *arguments,
