@@ -72,7 +72,16 @@ def _scikit_learn_types():
 # skratio's modules that hold the command line, not estimators: their classes
 # are never part of a saved estimator, and importing skratio.__main__ runs the
 # command line.
-_COMMAND_LINE_MODULES = frozenset({"skratio.__main__", "skratio.cli"})
+_COMMAND_LINE_MODULES = frozenset(
+    {
+        "skratio.__main__",
+        "skratio.cli",
+        "skratio._cli_commands",
+        "skratio._cli_common",
+        "skratio._cli_demo",
+        "skratio._cli_table",
+    }
+)
 
 
 def _skratio_classes():
