@@ -405,3 +405,453 @@ def test_a_boolean_k_or_n_samples_is_refused_before_sampling():
     trainer.fit(X, y)
     with pytest.raises(ValueError, match="n_samples must be a positive integer"):
         trainer.sample(True)
+
+
+# Command line
+# ---------------------------------------------------------------- command line
+# Each case runs the ``skratio`` command in a subprocess, as a user runs it.
+# (The section imports what it needs where it needs it: it comes after the
+# rest of the file.)
+
+
+def _command(arguments, harness=None):
+    """``python -m skratio arguments``, or ``python -c harness arguments``."""
+    import sys
+
+    start = ["-m", "skratio"] if harness is None else ["-c", harness]
+    return [sys.executable, *start, *map(str, arguments)]
+
+
+def _cli_env():
+    import os
+
+    # One thread per subprocess: the machines running the suite are shared.
+    return {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def _skratio(*arguments, cwd):
+    import subprocess
+
+    return subprocess.run(
+        _command(arguments),
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=_cli_env(),
+        timeout=600,
+    )
+
+
+def _files(folder):
+    return sorted(path.name for path in folder.iterdir())
+
+
+def _write_rows(path, header, rows):
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _read_rows(path):
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    return rows[0], rows[1:]
+
+
+def _one_error_line(result, *parts):
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("skratio ") and "error: " in lines[0]
+    assert "Traceback" not in result.stderr
+    for part in parts:
+        assert part in lines[0], lines[0]
+    assert result.stdout == ""
+
+
+@pytest.fixture
+def cli_files(tmp_path):
+    """A source and a target table (text ids, two features) in ``tmp_path``."""
+    rng = np.random.default_rng(0)
+    source, target = rng.normal(size=(120, 2)), rng.normal(0.5, 1.0, size=(60, 2))
+    _write_rows(
+        tmp_path / "src.csv",
+        ["id", "a", "b"],
+        [[f"{i:05d}", *map(repr, x.tolist())] for i, x in enumerate(source)],
+    )
+    _write_rows(tmp_path / "tgt.csv", ["a", "b"], target.tolist())
+    return tmp_path
+
+
+def _unchanged(folder, names):
+    """The bytes of every file of ``folder`` named in ``names``."""
+    return {name: (folder / name).read_bytes() for name in names}
+
+
+@pytest.mark.parametrize(
+    "arguments, input_file",
+    [
+        (["weigh", "src.csv", "tgt.csv", "-o", "src.csv"], "src.csv"),
+        (["weigh", "src.csv", "tgt.csv", "-o", "./tgt.csv"], "tgt.csv"),
+        (["weigh", "src.csv", "tgt.csv", "-o", "{d}/src.csv"], "src.csv"),
+        (["weigh", "src.csv", "tgt.csv", "-o", "link.csv"], "src.csv"),
+        (["weigh", "src.csv", "tgt.csv", "-o", "sub/../src.csv"], "src.csv"),
+        (["resample", "src.csv", "tgt.csv", "-o", "src.csv", "-k", "2"], "src.csv"),
+        (["resample", "src.csv", "tgt.csv", "-o", "./link.csv", "-k", "2"], "src.csv"),
+    ],
+)
+def test_cli_output_that_is_an_input_is_refused(cli_files, arguments, input_file):
+    (cli_files / "link.csv").symlink_to(cli_files / "src.csv")
+    (cli_files / "sub").mkdir()
+    before = _unchanged(cli_files, ["src.csv", "tgt.csv"])
+    arguments = [part.format(d=cli_files) for part in arguments]
+    result = _skratio(*arguments, "--id-column", "id", cwd=cli_files)
+    _one_error_line(result, "is the input file", input_file, "choose another output")
+    assert _unchanged(cli_files, ["src.csv", "tgt.csv"]) == before
+
+
+def test_cli_output_check_comes_before_reading_the_inputs(cli_files):
+    # The target does not exist: the same-file check answers first, so no
+    # input was read and nothing fitted.
+    result = _skratio("weigh", "src.csv", "none.csv", "-o", "src.csv", cwd=cli_files)
+    _one_error_line(result, "-o src.csv is the input file src.csv")
+
+
+# A slow disk: each write of the output takes 60 seconds, so that the
+# interrupt lands while the output is being written.
+_SLOW_DISK = """
+import sys, time
+import pyarrow.csv
+
+class SlowWriter(pyarrow.csv.CSVWriter):
+    def write_table(self, table, max_chunksize=None):
+        time.sleep(60)
+        super().write_table(table, max_chunksize)
+
+pyarrow.csv.CSVWriter = SlowWriter
+from skratio.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _interrupt_once_writing(arguments, folder, harness=None):
+    """Run the command; send SIGINT once a new file appears in ``folder``."""
+    import signal
+    import subprocess
+    import time
+
+    before = _files(folder)
+    process = subprocess.Popen(
+        _command(arguments, harness),
+        cwd=folder,
+        env=_cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        if _files(folder) != before:
+            process.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.002)
+    else:
+        process.kill()
+        pytest.fail("the command wrote no file before it ended")
+    _, stderr = process.communicate(timeout=300)
+    return process.returncode, stderr
+
+
+def test_cli_interrupt_while_writing_leaves_the_old_output(cli_files):
+    old = "id,weight\n00000,1.5\n"
+    (cli_files / "w.csv").write_text(old)
+    status, stderr = _interrupt_once_writing(
+        ["weigh", "src.csv", "tgt.csv", "-o", "w.csv", "--id-column", "id"],
+        cli_files,
+        harness=_SLOW_DISK,
+    )
+    assert status == 130, stderr
+    assert stderr.strip().splitlines() == [
+        "skratio weigh: interrupted; an output is either complete or left as it was"
+    ]
+    assert (cli_files / "w.csv").read_text() == old
+    # No temporary or partial file is left behind.
+    assert _files(cli_files) == ["src.csv", "tgt.csv", "w.csv"]
+
+
+def test_cli_interrupt_of_a_large_table_never_leaves_a_partial_file(tmp_path):
+    # 400 000 rows, as written by a real disk: wherever the interrupt lands,
+    # the output is the old one or the complete new one, and nothing else is
+    # left in the folder.
+    pa = pytest.importorskip("pyarrow")
+    pacsv = pytest.importorskip("pyarrow.csv")
+    n = 400_000
+    rng = np.random.default_rng(1)
+    ids = [f"{i:06d}" for i in range(n)]
+    pacsv.write_csv(pa.table({"id": ids, "a": rng.normal(size=n)}), tmp_path / "s.csv")
+    pacsv.write_csv(
+        pa.table({"a": rng.normal(0.5, 1.0, size=20_000)}), tmp_path / "t.csv"
+    )
+    old = "id,weight\nold,1\n"
+    (tmp_path / "w.csv").write_text(old)
+    status, stderr = _interrupt_once_writing(
+        ["weigh", "s.csv", "t.csv", "-o", "w.csv", "--id-column", "id", "--cv", "2"],
+        tmp_path,
+    )
+    assert status == 130, stderr
+    assert _files(tmp_path) == ["s.csv", "t.csv", "w.csv"]
+    text = (tmp_path / "w.csv").read_text()
+    if text != old:
+        header, rows = _read_rows(tmp_path / "w.csv")
+        assert header == ["id", "weight"]
+        assert [row[0] for row in rows] == ids
+
+
+def test_cli_csv_columns_keep_their_text(tmp_path):
+    # Ids that any number parser would change, integers that must not become
+    # "48.0", and features written as integers.
+    ids = ["00000", "00001", "48", "1000000000000000001", "1000000000000000002"]
+    ids += [f"1{i:018d}" for i in range(3, 40)]
+    rng = np.random.default_rng(2)
+    rows = [
+        [i, str(int(v)), repr(float(w))]
+        for i, v, w in zip(
+            ids, rng.integers(0, 60, 42), rng.normal(size=42), strict=True
+        )
+    ]
+    _write_rows(tmp_path / "s.csv", ["id", "n", "x"], rows)
+    _write_rows(
+        tmp_path / "t.csv",
+        ["n", "x"],
+        [
+            [str(int(v)), repr(float(w))]
+            for v, w in zip(rng.integers(10, 70, 30), rng.normal(size=30), strict=True)
+        ],
+    )
+    result = _skratio(
+        "weigh",
+        "s.csv",
+        "t.csv",
+        "-o",
+        "w.csv",
+        "--id-column",
+        "id",
+        "--cv",
+        "3",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    header, written = _read_rows(tmp_path / "w.csv")
+    assert header == ["id", "weight"]
+    assert [row[0] for row in written] == ids
+    result = _skratio(
+        "resample",
+        "s.csv",
+        "t.csv",
+        "-o",
+        "r.csv",
+        "--id-column",
+        "id",
+        "-k",
+        "2",
+        "--cv",
+        "3",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    header, chosen = _read_rows(tmp_path / "r.csv")
+    assert header == ["id", "n", "x"]
+    assert len(chosen) == 21
+    # Whole rows, every field the text of the input ("48", not "48.0").
+    assert all(row in rows for row in chosen)
+    assert not any("." in row[1] for row in chosen)
+
+
+def test_cli_parquet_columns_keep_their_arrow_type(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pq = pytest.importorskip("pyarrow.parquet")
+    n = 30
+    rng = np.random.default_rng(3)
+    big = pd.array([10**18 + i for i in range(n)], dtype="Int64")
+    big[4] = pd.NA
+    source = pd.DataFrame(
+        {
+            "big": big,
+            "text_id": [f"{i:05d}" for i in range(n)],
+            "long_id": [str(10**18 + i) for i in range(n)],
+            "group": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+            "x": rng.normal(size=n),
+            "count": pd.array(rng.integers(0, 9, n), dtype="Int64"),
+        }
+    )
+    source.to_parquet(tmp_path / "s.parquet")
+    pd.DataFrame(
+        {
+            "x": rng.normal(0.5, 1, 20),
+            "count": pd.array(rng.integers(0, 9, 20), "Int64"),
+        }
+    ).to_parquet(tmp_path / "t.parquet")
+    features = ["--columns", "x", "count", "--cv", "3"]
+    result = _skratio(
+        "weigh",
+        "s.parquet",
+        "t.parquet",
+        "-o",
+        "w.parquet",
+        "--id-column",
+        "big",
+        *features,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    weights = pq.read_table(tmp_path / "w.parquet")
+    assert str(weights.schema.field("big").type) == "int64"
+    assert (
+        weights.column("big").to_pylist()
+        == pq.read_table(tmp_path / "s.parquet").column("big").to_pylist()
+    )
+    assert pd.read_parquet(tmp_path / "w.parquet")["big"].dtype == "Int64"
+    result = _skratio(
+        "resample",
+        "s.parquet",
+        "t.parquet",
+        "-o",
+        "r.parquet",
+        "-k",
+        "2",
+        *features,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    original = pq.read_table(tmp_path / "s.parquet")
+    chosen = pq.read_table(tmp_path / "r.parquet")
+    assert chosen.schema.remove_metadata() == original.schema.remove_metadata()
+    by_text_id = {row["text_id"]: row for row in original.to_pylist()}
+    assert chosen.num_rows == n // 2
+    assert all(by_text_id[row["text_id"]] == row for row in chosen.to_pylist())
+    frame = pd.read_parquet(tmp_path / "r.parquet")
+    assert frame["group"].dtype == "category" and frame["big"].dtype == "Int64"
+
+
+def test_cli_long_fields_pass_through(cli_files):
+    # Longer than the standard library's csv limit (131 072) and than
+    # pyarrow's default block (1 MiB).
+    header, rows = _read_rows(cli_files / "src.csv")
+    rows[0][0], rows[1][0] = "x" * 200_000, "y" * 3_000_000
+    _write_rows(cli_files / "long.csv", header, rows)
+    result = _skratio(
+        "weigh",
+        "long.csv",
+        "tgt.csv",
+        "-o",
+        "w.csv",
+        "--id-column",
+        "id",
+        cwd=cli_files,
+    )
+    assert result.returncode == 0, result.stderr
+    # Read back with pyarrow: the standard library's reader stops at 131 072.
+    pa = pytest.importorskip("pyarrow")
+    pacsv = pytest.importorskip("pyarrow.csv")
+    written = pacsv.read_csv(
+        cli_files / "w.csv",
+        read_options=pacsv.ReadOptions(block_size=1 << 23),
+        convert_options=pacsv.ConvertOptions(column_types={"id": pa.string()}),
+    )
+    assert written.column("id").to_pylist() == [row[0] for row in rows]
+
+
+def _edit_cell(folder, name, row, column, text):
+    header, rows = _read_rows(folder / "src.csv")
+    rows[row][header.index(column)] = text
+    return _write_rows(folder / name, header, rows)
+
+
+@pytest.mark.parametrize(
+    "make, arguments, parts",
+    [
+        (
+            lambda d: (d / "latin1.csv").write_bytes(
+                (d / "src.csv")
+                .read_bytes()
+                .replace(b"00007", "0000\xe9".encode("latin-1"))
+            ),
+            ["weigh", "latin1.csv", "tgt.csv"],
+            ["latin1.csv, line 9, column 'id': not UTF-8 text"],
+        ),
+        (
+            lambda d: _edit_cell(d, "empty.csv", 4, "b", ""),
+            ["weigh", "empty.csv", "tgt.csv"],
+            ["empty.csv, line 6, column 'b': empty cell"],
+        ),
+        (
+            lambda d: _edit_cell(d, "inf.csv", 10, "a", "inf"),
+            ["weigh", "inf.csv", "tgt.csv"],
+            ["inf.csv, line 12, column 'a': 'inf' is not a finite number"],
+        ),
+        (
+            lambda d: _edit_cell(d, "nan.csv", 0, "a", "NaN"),
+            ["resample", "nan.csv", "tgt.csv", "-k", "2"],
+            ["nan.csv, line 2, column 'a': 'NaN' is not a finite number"],
+        ),
+        (
+            lambda d: _edit_cell(d, "text.csv", 2, "b", "high"),
+            ["weigh", "text.csv", "tgt.csv"],
+            ["text.csv, line 4, column 'b': 'high' is not a number", "--columns"],
+        ),
+        (
+            lambda d: (d / "folder.csv").mkdir(),
+            ["weigh", "folder.csv", "tgt.csv"],
+            ["folder.csv is a folder, not a file (SOURCE)"],
+        ),
+        (
+            lambda d: _write_rows(d / "one.csv", ["a", "b"], [[0.5, 0.5]]),
+            ["weigh", "src.csv", "one.csv"],
+            ["--cv 5 needs at least 5 rows in each file", "one.csv has 1"],
+        ),
+        (
+            lambda d: None,
+            ["weigh", "src.csv", "tgt.csv", "--cv", "100"],
+            ["--cv 100 needs at least 100 rows in each file", "tgt.csv has 60"],
+        ),
+        (
+            lambda d: None,
+            ["weigh", "src.csv", "tgt.csv", "--plot", "no/such/w.png"],
+            ["--plot no/such/w.png: the folder", "does not exist"],
+        ),
+    ],
+)
+def test_cli_bad_file_is_one_line_naming_the_cause(cli_files, make, arguments, parts):
+    make(cli_files)
+    before = _files(cli_files)
+    result = _skratio(*arguments, "-o", "out.csv", "--id-column", "id", cwd=cli_files)
+    _one_error_line(result, *parts)
+    assert _files(cli_files) == before  # nothing written
+
+
+def test_cli_parquet_missing_or_infinite_feature_names_the_row(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    x = np.linspace(-1, 1, 40)
+    pq.write_table(
+        pa.table({"x": pa.array(x.tolist()[:7] + [None] + x.tolist()[8:])}),
+        tmp_path / "null.parquet",
+    )
+    pq.write_table(
+        pa.table({"x": np.where(np.arange(40) == 3, np.inf, x)}),
+        tmp_path / "inf.parquet",
+    )
+    pq.write_table(pa.table({"x": x + 0.5}), tmp_path / "t.parquet")
+    result = _skratio("weigh", "null.parquet", "t.parquet", "-o", "w.csv", cwd=tmp_path)
+    _one_error_line(result, "null.parquet, row 8, column 'x': empty cell")
+    result = _skratio("weigh", "inf.parquet", "t.parquet", "-o", "w.csv", cwd=tmp_path)
+    _one_error_line(
+        result, "inf.parquet, row 4, column 'x': inf is not a finite number"
+    )
