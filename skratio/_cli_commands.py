@@ -14,15 +14,21 @@ from ._cli_common import (
     save_figure,
 )
 from ._cli_table import check_writable, read_table, write_table
-from .exceptions import WeightCollapseWarning
+from .exceptions import PoorOverlapWarning, WeightCollapseWarning
 
-# What the command suggests when the weights collapse or the samples barely
+# What each command suggests when the weights collapse or the samples barely
 # overlap; the library's own advice names parameters, not options.
-COLLAPSE_HINT = "try --calibrate sigmoid, --power A or --clip C"
-OVERLAP_HINT = (
-    "the samples barely overlap: try fewer --columns, another --classifier or more "
-    "target rows"
-)
+_OVERLAP_HINT = "try fewer --columns, another --classifier or more target rows"
+HINTS = {
+    "weigh": {
+        WeightCollapseWarning: "try --calibrate sigmoid, --power A or --clip C",
+        PoorOverlapWarning: _OVERLAP_HINT,
+    },
+    "resample": {
+        WeightCollapseWarning: "try --calibrate sigmoid or another --classifier",
+        PoorOverlapWarning: _OVERLAP_HINT,
+    },
+}
 
 
 def weigh(args, out):
@@ -55,7 +61,7 @@ def weigh(args, out):
         # output is written.
         warnings.warn(
             f"the weights collapse: effective sample size {ess:.1f} of {n_source} "
-            f"({ess / n_source:.1%} < {MIN_ESS_FRACTION:.0%}); {COLLAPSE_HINT}",
+            f"({ess / n_source:.1%} < {MIN_ESS_FRACTION:.0%})",
             WeightCollapseWarning,
             stacklevel=1,
         )
@@ -170,15 +176,17 @@ def _write_overlap(ratio, out):
         return
 
     def field(name):
-        value = overlap[name] if isinstance(overlap, dict) else getattr(overlap, name)
-        return float(value)
+        if isinstance(overlap, dict):
+            return overlap.get(name)
+        return getattr(overlap, name, None)
 
+    error = field("mean_source_weight_se")
     out.write(
         "  overlap (held out): domain AUC "
         f"{field('auc'):.3f} (0.5: the samples look alike, 1: they do not "
-        "overlap), mean source weight "
-        f"{field('mean_source_weight'):.3f} (1 for a correct ratio), ESS "
-        f"{field('ess_fraction'):.1%}\n"
+        f"overlap), mean source weight {field('mean_source_weight'):.3f}"
+        f"{'' if error is None else f' +- {error:.2g}'} (1 for a correct ratio), "
+        f"ESS {field('ess_fraction'):.1%}\n"
     )
 
 

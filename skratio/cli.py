@@ -20,7 +20,7 @@ import traceback
 import warnings
 
 from . import __version__
-from ._cli_commands import COLLAPSE_HINT, OVERLAP_HINT, resample, weigh
+from ._cli_commands import HINTS, resample, weigh
 from ._cli_common import CommandError
 from ._cli_demo import demo
 from .exceptions import PoorOverlapWarning, WeightCollapseWarning
@@ -29,8 +29,8 @@ __all__ = ["CommandError", "main"]
 
 _CLASSIFIERS = ("logistic", "hgb", "mlp")
 _CALIBRATIONS = ("none", "sigmoid", "isotonic", "temperature")
-# Warnings that --strict turns into errors, with the command's advice.
-_STRICT = {WeightCollapseWarning: COLLAPSE_HINT, PoorOverlapWarning: OVERLAP_HINT}
+# Warnings that --strict turns into errors.
+_STRICT = (WeightCollapseWarning, PoorOverlapWarning)
 
 
 # --------------------------------------------------------------------------
@@ -304,16 +304,18 @@ def main(argv=None):
     """
     args = _build_parser().parse_args(argv)
     prog = f"skratio {args.command}"
+    hints = HINTS.get(args.command, {})
     shown = set()
 
     def show(message, category, filename, lineno, file=None, line=None):
         # One short line per kind of warning: the first sentence, and for
         # skratio's warnings the command's advice instead of the library's
         # (which names parameters, not options).
-        key = category if issubclass(category, tuple(_STRICT)) else (category, message)
+        key = category if issubclass(category, _STRICT) else (category, message)
         if key not in shown:
             shown.add(key)
-            sys.stderr.write(f"{prog}: warning: {_one_line(category, message)}\n")
+            line = _one_line(message, hints.get(category))
+            sys.stderr.write(f"{prog}: warning: {line}\n")
 
     try:
         with warnings.catch_warnings():
@@ -340,15 +342,15 @@ def main(argv=None):
         if args.debug:
             traceback.print_exc()
         else:
-            sys.stderr.write(f"{prog}: error: {_message(exc)}\n")
+            sys.stderr.write(f"{prog}: error: {_message(exc, hints)}\n")
         return 1
 
 
-def _message(exc):
+def _message(exc, hints):
     """One line for any exception, naming its type when it is not the user's."""
     text = " ".join(str(exc).split())
-    if isinstance(exc, tuple(_STRICT)):
-        return f"--strict: {_one_line(type(exc), text)}"
+    if isinstance(exc, _STRICT):
+        return f"--strict: {_one_line(text, hints.get(type(exc)))}"
     if isinstance(exc, CommandError):
         return text
     if isinstance(exc, (ValueError, TypeError, OSError, ImportError)):
@@ -358,13 +360,12 @@ def _message(exc):
     )
 
 
-def _one_line(category, message):
+def _one_line(message, hint=None):
     """The first sentence of a warning's message, and the command's advice."""
     text = " ".join(str(message).split())
     end = text.find(". ")
     short = text if end < 0 else text[:end]
-    hint = _STRICT.get(category)
-    return short if hint is None or hint in short else f"{short}; {hint}"
+    return short if hint is None else f"{short}; {hint}"
 
 
 if __name__ == "__main__":

@@ -270,7 +270,7 @@ def test_weigh_calibrated_without_id_column(data, tmp_path, capsys):
     assert "calibration: sigmoid" in capsys.readouterr().out
 
 
-def test_weigh_selected_columns_and_a_histogram(data, tmp_path):
+def test_weigh_selected_columns_and_a_histogram(data, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     folder, X_source, X_target, _ = data
     out, figure = tmp_path / "weights.csv", tmp_path / "weights.png"
@@ -298,6 +298,7 @@ def test_weigh_selected_columns_and_a_histogram(data, tmp_path):
     expected = DensityRatioEstimator(cv=2, random_state=0).fit_predict_weight(X, y)
     np.testing.assert_allclose(weights, expected[y == 0], rtol=1e-12)
     assert figure.stat().st_size > 5_000
+    assert f"saved the figure to {figure}" in capsys.readouterr().out
 
 
 def test_weigh_parquet_in_and_out(data, tmp_path):
@@ -777,3 +778,269 @@ def test_progress_bar_on_a_terminal(data, tmp_path, monkeypatch):
     assert "skratio resample" in shown
     assert "/4 [" in shown and "reading" in shown  # four steps, each named
     assert shown.endswith("\r")  # and the bar is cleared when done
+
+
+# --------------------------------------------------------------------------
+# Outputs checked before any work
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--plot", "no/such/folder/w.png"], "--plot no/such/folder/w.png: the folder"),
+        (["--plot", "w.txt"], "--plot w.txt: unknown figure type 'txt'"),
+        (["--plot", "w.csv"], "unknown figure type 'csv'"),
+        (["--plot", "./out/../w.png", "-o", "w.png"], "unknown file type '.png'"),
+    ],
+)
+def test_every_output_is_checked_before_any_work(
+    data, tmp_path, monkeypatch, capsys, extra, message
+):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    output = [] if "-o" in extra else ["-o", "w.csv"]
+    folder = data[0]
+    code = main(
+        [
+            "weigh",
+            str(folder / "plain.csv"),
+            str(folder / "target.csv"),
+            *output,
+            *extra,
+        ]
+    )
+    captured = capsys.readouterr()
+    _check_one_line(captured.err, code, 1, message)
+    # No weights were computed: nothing printed, nothing written.
+    assert captured.out == ""
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+
+
+def test_weights_and_figure_cannot_be_the_same_file(data, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    folder = data[0]
+    (tmp_path / "w.csv").write_text("previous\n")
+    (tmp_path / "figure.png").symlink_to(tmp_path / "w.csv")
+    code = main(
+        [
+            "weigh",
+            str(folder / "plain.csv"),
+            str(folder / "target.csv"),
+            "-o",
+            str(tmp_path / "w.csv"),
+            "--plot",
+            str(tmp_path / "figure.png"),
+        ]
+    )
+    captured = capsys.readouterr()
+    _check_one_line(captured.err, code, 1, "are the same file")
+    assert captured.out == ""
+    assert (tmp_path / "w.csv").read_text() == "previous\n"
+
+
+def test_an_unwritable_folder_is_refused_before_any_work(data, tmp_path, capsys):
+    folder = data[0]
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("the tests run as a user who can write anywhere (root)")
+        code = main(
+            [
+                "weigh",
+                str(folder / "plain.csv"),
+                str(folder / "target.csv"),
+                "-o",
+                str(locked / "w.csv"),
+            ]
+        )
+    finally:
+        locked.chmod(0o700)
+    captured = capsys.readouterr()
+    _check_one_line(captured.err, code, 1, "cannot write in the folder")
+    assert captured.out == ""
+
+
+def test_weigh_replaces_an_output_with_its_permissions(data, tmp_path, capsys):
+    folder = data[0]
+    out = tmp_path / "w.csv"
+    out.write_text("old\n")
+    out.chmod(0o640)
+    arguments = ["weigh", str(folder / "plain.csv"), str(folder / "target.csv")]
+    assert main([*arguments, "-o", str(out), "--cv", "2"]) == 0
+    assert (out.stat().st_mode & 0o777) == 0o640
+    assert read_csv(out)[0] == ["weight"]
+    # Through a link, the file linked to is replaced and the link stays.
+    link = tmp_path / "link.csv"
+    link.symlink_to(out)
+    out.write_text("old\n")
+    assert main([*arguments, "-o", str(link), "--cv", "2"]) == 0
+    assert link.is_symlink() and read_csv(out)[0] == ["weight"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["link.csv", "w.csv"]
+
+
+# --------------------------------------------------------------------------
+# Reports, warnings and --strict
+
+
+def test_resample_reports_the_out_of_fold_ess_that_weigh_reports(data, tmp_path):
+    folder, X_source, X_target, _ = data
+    files = [folder / "plain.csv", folder / "target.csv"]
+    weighed = run_skratio("weigh", *files, "-o", tmp_path / "w.csv", cwd=tmp_path)
+    resampled = run_skratio(
+        "resample", *files, "-o", tmp_path / "r.csv", "-k", "3", cwd=tmp_path
+    )
+    assert weighed.returncode == 0 and resampled.returncode == 0, resampled.stderr
+    X, y = stack_domains(X_source, X_target)
+    out_of_fold = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y)[y == 0]
+    # ESS by its definition, (sum w)^2 / sum w^2.
+    expected = out_of_fold.sum() ** 2 / np.sum(out_of_fold**2)
+    ess_weigh = float(
+        re.search(
+            r"effective sample size of the out-of-fold weights: ([\d.]+)",
+            weighed.stdout,
+        )[1]
+    )
+    ess_resample = float(
+        re.search(
+            r"effective sample size of the candidates' out-of-fold weights "
+            r"\(the weights SIR used\): ([\d.]+)",
+            resampled.stdout,
+        )[1]
+    )
+    assert ess_weigh == ess_resample == pytest.approx(expected, abs=0.06)
+
+
+@pytest.fixture(scope="module")
+def far_apart(tmp_path_factory):
+    """Source N(0, 1) and target N(4, 1), one feature: the weights collapse."""
+    folder = tmp_path_factory.mktemp("far")
+    rng = np.random.default_rng(0)
+    write_csv(folder / "s.csv", ["a"], [[v] for v in rng.normal(size=200).tolist()])
+    write_csv(folder / "t.csv", ["a"], [[v] for v in rng.normal(4, 1, 40).tolist()])
+    return folder
+
+
+def test_a_collapse_is_one_warning_line_on_stderr(far_apart, tmp_path):
+    result = run_skratio(
+        "weigh", far_apart / "s.csv", far_apart / "t.csv", "-o", "w.csv", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    collapse = [line for line in lines if "the weights collapse" in line]
+    assert collapse == [
+        line for line in lines if line.startswith("skratio weigh: warning: the weights")
+    ]
+    assert len(collapse) == 1
+    assert "try --calibrate sigmoid, --power A or --clip C" in collapse[0]
+    # Every line on stderr is one short warning, none repeated.
+    assert all(line.startswith("skratio weigh: warning: ") for line in lines)
+    assert len(set(lines)) == len(lines) and max(map(len, lines)) < 400
+    assert "the weights collapse" not in result.stdout
+    assert "wrote 200 weights" in result.stdout
+
+
+def test_strict_makes_a_collapse_an_error_and_writes_nothing(far_apart, data, tmp_path):
+    out = tmp_path / "w.csv"
+    out.write_text("previous\n")
+    result = run_skratio(
+        "weigh",
+        far_apart / "s.csv",
+        far_apart / "t.csv",
+        "-o",
+        out,
+        "--strict",
+        cwd=tmp_path,
+    )
+    _check_one_line(result.stderr, result.returncode, 1, "--strict: ")
+    assert out.read_text() == "previous\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["w.csv"]
+    # Weights that do not collapse pass --strict.
+    folder = data[0]
+    assert (
+        main(
+            [
+                "weigh",
+                str(folder / "plain.csv"),
+                str(folder / "target.csv"),
+                "-o",
+                str(out),
+                "--strict",
+            ]
+        )
+        == 0
+    )
+    assert read_csv(out)[0] == ["weight"]
+
+
+class _Overlap(DensityRatioEstimator):
+    """Warns three times that the samples barely overlap, and records why."""
+
+    def fit_predict_weight(self, X, y, sample_weight=None, cv=None):
+        import warnings
+
+        from skratio import PoorOverlapWarning
+
+        weights = super().fit_predict_weight(X, y, sample_weight=sample_weight, cv=cv)
+        for _ in range(3):
+            warnings.warn(
+                "The samples barely overlap: held-out AUC 0.990. Remedies: "
+                "telescoping, another classifier.",
+                PoorOverlapWarning,
+            )
+        self.overlap_ = {"auc": 0.99, "mean_source_weight": 0.25, "ess_fraction": 0.5}
+        return weights
+
+
+@pytest.mark.parametrize("command", ["weigh", "resample"])
+def test_overlap_diagnostics_are_reported_and_warned_once(
+    data, tmp_path, monkeypatch, capsys, command
+):
+    monkeypatch.setattr(
+        "skratio._cli_commands._ratio_estimator",
+        lambda args: _Overlap(cv=args.cv, random_state=args.random_state),
+    )
+    folder = data[0]
+    arguments = [command, str(folder / "plain.csv"), str(folder / "target.csv")]
+    assert main([*arguments, "-o", str(tmp_path / "out.csv")]) == 0
+    captured = capsys.readouterr()
+    assert (
+        "overlap (held out): domain AUC 0.990 (0.5: the samples look alike, 1: they "
+        "do not overlap), mean source weight 0.250 (1 for a correct ratio), ESS 50.0%"
+    ) in captured.out
+    assert captured.err.splitlines() == [
+        (
+            f"skratio {command}: warning: The samples barely overlap: held-out AUC "
+            "0.990; try fewer --columns, another --classifier or more target rows"
+        )
+    ]
+    code = main([*arguments, "-o", str(tmp_path / "strict.csv"), "--strict"])
+    captured = capsys.readouterr()
+    _check_one_line(
+        captured.err,
+        code,
+        1,
+        "--strict: The samples barely overlap: held-out AUC 0.990",
+    )
+    assert not (tmp_path / "strict.csv").exists()
+
+
+def test_an_unexpected_error_is_one_line_naming_its_type(
+    data, tmp_path, monkeypatch, capsys
+):
+    def broken(args):
+        raise RuntimeError("something\nbroke")
+
+    monkeypatch.setattr("skratio._cli_commands._ratio_estimator", broken)
+    folder = data[0]
+    arguments = ["weigh", str(folder / "plain.csv"), str(folder / "target.csv")]
+    code = main([*arguments, "-o", str(tmp_path / "w.csv")])
+    _check_one_line(
+        capsys.readouterr().err, code, 1, "RuntimeError: something broke (unexpected"
+    )
+    code = main([*arguments, "-o", str(tmp_path / "w.csv"), "--debug"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" in err and "RuntimeError" in err
+    assert not list(tmp_path.iterdir())
