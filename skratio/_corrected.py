@@ -68,6 +68,26 @@ def _log_weight(ratio_estimator, X):
         return np.log(np.asarray(ratio_estimator.predict_weight(X), dtype=np.float64))
 
 
+def mmd_gammas(Y):
+    """Kernel widths of the default criterion, from the rows ``Y`` it compares to.
+
+    :func:`~skratio.metrics.squared_mmd`'s default width (the data's overall
+    scale), which sees little more than means and covariances, and widths 2,
+    4 and 8 times narrower, which see modes.
+    """
+    spread = max(2.0 * np.asarray(Y).var(axis=0).sum(), np.finfo(float).tiny)
+    return [4.0**j / spread for j in range(4)]
+
+
+def multiscale_mmd(X, Y, gammas, sample_weight=None):
+    """Squared MMD averaged over Gaussian kernels of widths ``gammas``."""
+    return float(
+        np.mean(
+            [squared_mmd(X, Y, sample_weight=sample_weight, gamma=g) for g in gammas]
+        )
+    )
+
+
 def _sampler(generator):
     """The estimator whose ``sample`` to call (a frozen one's inner estimator).
 
@@ -293,9 +313,7 @@ class CorrectedGenerator(BaseEstimator):
     def _score(self, X_model, Y_features, gammas):
         X_model = _map_features(self.feature_map, X_model)[0]
         if self.criterion == "mmd":
-            return float(
-                np.mean([squared_mmd(X_model, Y_features, gamma=g) for g in gammas])
-            )
+            return multiscale_mmd(X_model, Y_features, gammas)
         if self.criterion == "frechet":
             return frechet_distance(X_model, Y_features)
         return float(self.criterion(X_model, Y_features))
@@ -333,7 +351,8 @@ class CorrectedGenerator(BaseEstimator):
         X_held, X_train = X[order[:n_held]], X[order[n_held:]]
 
         # FrozenEstimator.fit does nothing: a prefitted generator stays as is.
-        self.generator_ = clone(self.generator).fit(X_train)
+        # Its fit takes y positionally.
+        self.generator_ = clone(self.generator).fit(X_train, None)
         sampler = _sampler(self.generator_)
         fake = _draw_candidates(sampler, X_train.shape[0], rng.randint(_MAX_SEED))
         if self.ratio_estimator is None:
@@ -343,12 +362,9 @@ class CorrectedGenerator(BaseEstimator):
         self.ratio_estimator_ = ratio.fit(*stack_domains(fake, X_train))
 
         Y_features = _map_features(self.feature_map, X_held)[0]
-        # The same kernels for every candidate and repeat: squared_mmd's
-        # default width (the data's overall scale, computed on all the
-        # held-out rows), which sees little more than means and covariances,
-        # and widths 2, 4 and 8 times narrower, which see modes.
-        spread = max(2.0 * Y_features.var(axis=0).sum(), np.finfo(float).tiny)
-        gammas = [4.0**j / spread for j in range(4)]
+        # The same kernels for every candidate and repeat, from all the
+        # held-out rows.
+        gammas = mmd_gammas(Y_features)
         n_eval = self.n_eval_samples or n_held
         k_max = max(k for k, _ in candidates)
         scores = np.empty((len(candidates), self.n_repeats))
