@@ -13,6 +13,7 @@ silently inverts every weight when, say, ``"reference" < "synthetic"``.
 
 import numpy as np
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
@@ -71,9 +72,17 @@ def stack_domains(source, target):
     Returns
     -------
     X : {ndarray, sparse matrix, DataFrame} of shape (n_source + n_target, n_features)
-        The source rows followed by the target rows. DataFrames stay
-        DataFrames of the same library, with their column names and dtypes
-        (a pandas index is renumbered from 0); arrays keep their dtype.
+        The rows of both samples, **interleaved** in proportion: each sample
+        keeps its own row order, and the target rows are spread evenly among
+        the source rows, so that any run of consecutive rows holds both
+        domains in about their overall proportion. Scikit-learn's default,
+        unshuffled folds (``cv=5`` in :class:`~sklearn.model_selection.GridSearchCV`,
+        :func:`~sklearn.model_selection.cross_validate`, ``KFold(5)``) then
+        hold both domains, which every estimator of skratio needs in its
+        training folds. Select a sample's rows with ``y == 0`` or ``y == 1``,
+        never by position. DataFrames stay DataFrames of the same library,
+        with their column names and dtypes (a pandas index is renumbered from
+        0); arrays keep their dtype.
     y : ndarray of shape (n_source + n_target,)
         ``0`` for source rows and ``1`` for target rows.
 
@@ -81,9 +90,11 @@ def stack_domains(source, target):
     --------
     >>> import numpy as np
     >>> from skratio import stack_domains
-    >>> X, y = stack_domains(np.zeros((3, 2)), np.ones((2, 2)))
+    >>> X, y = stack_domains(np.zeros((4, 2)), np.ones((2, 2)))
     >>> X.shape, y.tolist()
-    ((5, 2), [0, 0, 0, 1, 1])
+    ((6, 2), [0, 1, 0, 0, 1, 0])
+    >>> X[y == 1].tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
     """
     source_kind, target_kind = _frame_kind(source), _frame_kind(target)
     if source_kind != target_kind:
@@ -95,8 +106,13 @@ def stack_domains(source, target):
     if source_kind is not None:
         X = _stack_frames(source, target, source_kind)
         n_source, n_target = source.shape[0], target.shape[0]
+        order = interleaved_order(n_source, n_target)
+        if source_kind == "pandas":
+            X = X.iloc[order].reset_index(drop=True)
+        else:
+            X = X[order]
     else:
-        check = dict(accept_sparse=True, dtype=None, ensure_all_finite=False)
+        check = {"accept_sparse": True, "dtype": None, "ensure_all_finite": False}
         source = check_array(source, input_name="source", **check)
         target = check_array(target, input_name="target", **check)
         if source.shape[1] != target.shape[1]:
@@ -104,13 +120,80 @@ def stack_domains(source, target):
                 "source and target must have the same number of features; got "
                 f"{source.shape[1]} and {target.shape[1]}."
             )
+        n_source, n_target = source.shape[0], target.shape[0]
+        order = interleaved_order(n_source, n_target)
         if sparse.issparse(source) or sparse.issparse(target):
             X = sparse.vstack([sparse.csr_matrix(source), sparse.csr_matrix(target)])
+            X = X.tocsr()[order]
         else:
-            X = np.concatenate([source, target])
-        n_source, n_target = source.shape[0], target.shape[0]
-    y = np.repeat([SOURCE, TARGET], [n_source, n_target])
+            X = np.concatenate([source, target])[order]
+    y = np.repeat([SOURCE, TARGET], [n_source, n_target])[order]
     return X, y
+
+
+def interleaved_order(n_source, n_target):
+    """Positions that interleave ``n_source`` rows then ``n_target`` rows evenly.
+
+    Row ``i`` of a sample of ``n`` rows sits at the fraction ``(i + 1/2) / n``
+    of the stacked rows; sorting these fractions (stably, source first on a
+    tie) spreads each sample evenly and keeps its own order. Any ``m``
+    consecutive rows then hold ``m * n_target / (n_source + n_target)`` target
+    rows up to one, so ``KFold(k)`` without shuffling gives every fold both
+    domains whenever ``k`` is at most the smaller sample's size.
+    """
+    fractions = np.concatenate(
+        [(np.arange(n_source) + 0.5) / n_source, (np.arange(n_target) + 0.5) / n_target]
+    )
+    return np.argsort(fractions, kind="stable")
+
+
+def fold_hint(splitter):
+    """The end of a message for fitted rows that lack a domain.
+
+    Such rows are most often one cross-validation fold of samples stacked in
+    blocks (scikit-learn's default folds are unshuffled), and the user has
+    already stacked both samples: say which splitter to pass.
+    """
+    return (
+        "If this is a cross-validation fold (GridSearchCV, cross_validate, "
+        "cross_val_score), the fold lacks a domain: the samples were stacked in "
+        f"blocks and the folds are not shuffled; pass cv={splitter}, or stack the "
+        "samples with skratio.stack_domains(source, target), which interleaves "
+        "them. Otherwise give rows of both samples."
+    )
+
+
+def check_ratio_target(ratio_estimator, target_label, context):
+    """Make a meta-estimator's ratio estimator agree on the target domain.
+
+    A meta-estimator fits its ratio estimator on 0/1 domain labels whose
+    target is ``1``. A ``target_label`` set in the ratio estimator (at any
+    depth, e.g. the estimator inside a :class:`~skratio.CalibratedRatio`)
+    would otherwise be read against those 0/1 labels: ``0`` silently inverts
+    every weight, a string label is not found. Every such ``target_label``
+    must name the meta-estimator's own target label ``target_label`` (the
+    label of ``y`` that marks the target rows); it is then set to ``1`` on the
+    returned clone. Raises a ValueError naming the disagreement otherwise;
+    ``context`` names the meta-estimator and says how it labels the target.
+    """
+    ratio_estimator = clone(ratio_estimator)
+    if not hasattr(ratio_estimator, "get_params"):
+        return ratio_estimator
+    declared = {
+        key: value
+        for key, value in ratio_estimator.get_params(deep=True).items()
+        if (key == "target_label" or key.endswith("__target_label"))
+        and value is not None
+    }
+    for key, value in declared.items():
+        if value != target_label:
+            raise ValueError(
+                f"The ratio estimator's {key}={value!r} disagrees with {context}: "
+                "its weights would be inverted (source over target) or fail. Leave "
+                f"the ratio estimator's target_label at None, or set it to "
+                f"{target_label!r}."
+            )
+    return ratio_estimator.set_params(**dict.fromkeys(declared, TARGET))
 
 
 def _describe(labels):
@@ -131,8 +214,8 @@ def check_domain_labels(y, estimator_name, target_label=None):
     if labels.shape[0] == 1:
         raise ValueError(
             f"{estimator_name} needs rows of two domains (0 = source, 1 = target) "
-            f"but y has 1 class: {labels[0]!r}. Stack both samples with "
-            "skratio.stack_domains(source, target)."
+            f"but y has 1 class: {labels[0]!r}. "
+            + fold_hint("StratifiedKFold(5, shuffle=True)")
         )
     y_type = type_of_target(y, input_name="y", raise_unknown=True)
     if y_type != "binary":

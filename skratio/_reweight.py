@@ -1,12 +1,13 @@
 """Downstream models trained with out-of-fold importance weights."""
 
 import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
-from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.metrics import check_scoring
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -20,8 +21,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._domains import TARGET, check_ratio_target, fold_hint
 from ._ratio import DensityRatioEstimator
-from ._weights import check_clip
+from ._weights import check_clip, warn_if_weights_collapse
+from .exceptions import WeightCollapseWarning
 
 #: Flattening exponents tried by ``power="auto"``.
 AUTO_POWERS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -240,21 +243,52 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         is_target = unlabeled_mask(y, self.unlabeled)
+        self._check_marks(y, is_target)
         n_target = int(is_target.sum())
         if n_target == 0:
             raise ValueError(
                 f"{type(self).__name__} needs unlabelled target rows in X, marked "
                 f"in y with unlabeled={self.unlabeled!r} (NaN in a float y, -1 "
-                "otherwise), but y has none. Stack the labelled source rows and "
-                "the unlabelled target rows into one X."
+                "otherwise), but y has none. "
+                + fold_hint("skratio.model_selection.LabeledKFold(5, shuffle=True)")
             )
         if n_target == y.shape[0]:
             raise ValueError(
                 f"{type(self).__name__} needs labelled source rows to train "
                 "the estimator, but every row of y is marked unlabelled "
-                f"(unlabeled={self.unlabeled!r})."
+                f"(unlabeled={self.unlabeled!r}). "
+                + fold_hint("skratio.model_selection.LabeledKFold(5, shuffle=True)")
             )
         return y, is_target
+
+    def _check_marks(self, y, is_target):
+        """Refuse marks of unlabelled rows that ``unlabeled`` reads otherwise.
+
+        ``"auto"`` marks ``-1`` in a non-float ``y``: ``NaN`` marks in an object
+        ``y`` would be trained on as a label, and a ``y`` whose classes are
+        ``-1`` and ``1`` would lose a class to the target rows.
+        """
+        if not (isinstance(self.unlabeled, str) and self.unlabeled == "auto"):
+            return
+        if y.dtype.kind == "f":
+            return
+        labelled = y[~is_target]
+        if y.dtype == object and any(_is_nan(value) for value in labelled):
+            raise ValueError(
+                "y is an object array with NaN values, but with unlabeled='auto' "
+                "only -1 marks unlabelled rows of a non-float y, so the NaN rows "
+                "would be trained on as labelled rows. If NaN marks the target "
+                "rows, pass unlabeled=np.nan (then -1 is an ordinary label)."
+            )
+        if is_target.any() and labelled.size and np.unique(labelled).shape[0] == 1:
+            raise ValueError(
+                f"With unlabeled='auto', -1 marks the unlabelled target rows of a "
+                f"non-float y, so the {int(is_target.sum())} rows labelled -1 were "
+                "taken as target rows and the labelled rows keep one value, "
+                f"{labelled[:1].tolist()[0]!r}. If -1 is a class label, mark the target rows "
+                "with another value and pass it as unlabeled= (e.g. NaN in a float "
+                "or object y with unlabeled=np.nan)."
+            )
 
     def _domain_cv(self, domain, rng):
         cv = self.cv
@@ -265,20 +299,33 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     def _oof_weights(self, X, domain, sample_weight, rng):
         """Out-of-fold ratio for every row, through public methods only."""
-        ratio_estimator = clone(self._get_ratio_estimator())
+        ratio_estimator = check_ratio_target(
+            self._get_ratio_estimator(),
+            TARGET,
+            f"{type(self).__name__}, which fits it on domain labels 0 (labelled "
+            "source rows) and 1 (unlabelled target rows)",
+        )
         folds = self._domain_cv(domain, rng)
         takes_cv = "cv" in inspect.signature(ratio_estimator.fit_predict_weight).parameters
+        kwargs = {"sample_weight": sample_weight}
         if takes_cv:
-            weights = ratio_estimator.fit_predict_weight(
-                X, domain, sample_weight=sample_weight, cv=folds
-            )
-        else:
+            kwargs["cv"] = folds
+        elif "cv" in ratio_estimator.get_params():
             # Estimators whose fit_predict_weight has no cv keyword cross-fit
             # with the folds set as their own cv parameter.
-            if "cv" in ratio_estimator.get_params():
-                ratio_estimator.set_params(cv=folds)
-            weights = ratio_estimator.fit_predict_weight(
-                X, domain, sample_weight=sample_weight
+            ratio_estimator.set_params(cv=folds)
+        with warnings.catch_warnings():
+            # The ratio estimator warns about the plain ratio; fit warns once
+            # about the training weights (after power and clip) instead.
+            warnings.simplefilter("ignore", WeightCollapseWarning)
+            weights = ratio_estimator.fit_predict_weight(X, domain, **kwargs)
+        fitted_target = getattr(ratio_estimator, "classes_", [TARGET])[-1]
+        if fitted_target != TARGET:
+            raise ValueError(
+                f"The ratio estimator {type(ratio_estimator).__name__} took "
+                f"{fitted_target!r} as the target of the domain labels (1 = "
+                "unlabelled target rows): its weights would be inverted. Leave "
+                "its target_label at None."
             )
         weights = np.asarray(weights, dtype=np.float64)
         if weights.shape != (domain.shape[0],) or not np.all(np.isfinite(weights)):
@@ -341,6 +388,10 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         y_source = y[source]
         if y_source.dtype == object and self._is_regression():
             y_source = y_source.astype(np.float64)
+        elif y_source.dtype == object and all(isinstance(v, Real) for v in y_source):
+            # Numbers in an object y (one that held NaN marks): scikit-learn
+            # classifiers take an object array only of strings.
+            y_source = np.asarray(y_source.tolist())
         ratio_source = ratio[source]
         self.cv_scores_ = {}
         if self.power == "auto":
@@ -356,6 +407,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
                 "sample_weight."
             )
         self.weights_ = weights / weights.mean()
+        warn_if_weights_collapse(self.weights_)
         self.estimator_ = clone(self.estimator).fit(
             X_source, y_source, sample_weight=self.weights_
         )
@@ -517,7 +569,10 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         y = column_or_1d(y)
         labelled = np.flatnonzero(~unlabeled_mask(y, self.unlabeled))
         if labelled.size == 0:
-            raise ValueError("score needs labelled rows, but every row is unlabelled.")
+            raise ValueError(
+                "score needs labelled rows, but every row is unlabelled. "
+                + fold_hint("skratio.model_selection.LabeledKFold(5, shuffle=True)")
+            )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y)[labelled]
         y_labelled = y[labelled]

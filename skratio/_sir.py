@@ -1,7 +1,5 @@
 """Sampling-importance-resampling (SIR) with density-ratio weights."""
 
-import copy
-import inspect
 import warnings
 
 import numpy as np
@@ -17,6 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from ._dask import base_seed, is_dask_collection, partition_seed, predict_lazily
+from ._generators import draw_rows
 from ._validation import IntegerInterval, check_positive_int, check_weights
 from ._weights import warn_if_weights_collapse
 
@@ -439,28 +438,9 @@ def _weights_from_estimator(ratio_estimator, X, n_rows):
 
 def _draw_candidates(generator, n_candidates, seed):
     """``n_candidates`` rows from ``generator`` as a 2-D array, seeded by ``seed``."""
-    if hasattr(generator, "sample"):
-        if "random_state" in inspect.signature(generator.sample).parameters:
-            drawn = generator.sample(n_candidates, random_state=seed)
-        elif "random_state" in getattr(generator, "get_params", dict)():
-            # GaussianMixture.sample re-seeds itself from its own random_state
-            # on every call, so with an int seed every chunk would repeat the
-            # same rows. A shallow copy seeded per chunk draws fresh rows,
-            # reproducibly, without touching the caller's generator.
-            seeded = copy.copy(generator)
-            seeded.set_params(random_state=seed)
-            drawn = seeded.sample(n_candidates)
-        else:
-            drawn = generator.sample(n_candidates)
-    else:
-        drawn = generator(n_candidates)
-    # GaussianMixture.sample returns (X, component labels).
-    if isinstance(drawn, tuple):
-        drawn = drawn[0]
-    # A plain conversion: check_array's per-call overhead would dominate the
-    # cost of selecting among a chunk of candidates, and the ratio estimator
-    # validates the values it reads.
-    drawn = np.asarray(drawn)
+    # Seeded per chunk, so every chunk draws fresh rows, reproducibly; the
+    # ratio estimator validates the values it reads.
+    drawn = draw_rows(generator, n_candidates, seed)
     if drawn.ndim != 2 or drawn.shape[0] != n_candidates:
         raise ValueError(
             f"The generator must return an array of shape ({n_candidates}, "

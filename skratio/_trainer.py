@@ -23,7 +23,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._domains import check_source_target_labels
+from ._domains import TARGET, check_ratio_target, check_source_target_labels
+from ._generators import can_be_seeded, draw_rows
 from ._multisource import MultiSourceRatio
 from ._ratio import DensityRatioEstimator
 from ._validation import check_positive_int
@@ -316,6 +317,16 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             if several_sources:
                 return MultiSourceRatio(target_label=self.target_label)
             return DensityRatioEstimator()
+        if not several_sources:
+            # Fitted on 0/1 labels: a target_label of its own must name the
+            # trainer's reference label, or the weights would be inverted.
+            reference = self.classes_.tolist()[-1]
+            return check_ratio_target(
+                self.ratio_estimator,
+                reference,
+                f"{type(self).__name__}, whose reference rows are labelled "
+                f"{reference!r} in y",
+            )
         if several_sources:
             classifier_tags = get_tags(self.ratio_estimator).classifier_tags
             if classifier_tags is None or not classifier_tags.multi_class:
@@ -345,8 +356,18 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             # trainer checks the bounded ones below.
             warnings.simplefilter("ignore", WeightCollapseWarning)
             weight = np.asarray(cross_fit(X, labels, **kwargs), dtype=np.float64)
-        if self.classes_.shape[0] > 2:
-            fitted_target = getattr(self.ratio_estimator_, "classes_", [None])[-1]
+        # The labels the ratio estimator saw name the reference as TARGET (two
+        # domains) or as the trainer's reference label (several sources).
+        expected = self.classes_[-1] if self.classes_.shape[0] > 2 else TARGET
+        fitted_target = getattr(self.ratio_estimator_, "classes_", [expected])[-1]
+        if fitted_target != expected:
+            if self.classes_.shape[0] == 2:
+                raise ValueError(
+                    f"The ratio estimator {type(self.ratio_estimator_).__name__} "
+                    f"took {fitted_target!r} as the target of the 0/1 domain labels "
+                    "it was fitted on (1 = reference): its weights would be "
+                    "inverted. Leave its target_label at None."
+                )
             if fitted_target != self.classes_[-1]:
                 raise ValueError(
                     f"The ratio estimator took {fitted_target!r} as the target, but "
@@ -391,10 +412,11 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         n_samples : int, default=1
             Number of rows to draw.
         random_state : int, RandomState instance or None, default=None
-            Passed to the generator's ``sample``; a generator whose ``sample``
-            takes no ``random_state`` (e.g.
-            :class:`~sklearn.mixture.GaussianMixture`, seeded by its own
-            parameter) accepts only ``None``.
+            Seeds the draw: passed to the generator's ``sample``, or, for a
+            generator whose ``sample`` takes none and that has a
+            ``random_state`` parameter (e.g.
+            :class:`~sklearn.mixture.GaussianMixture`), set on a copy of it.
+            ``None`` leaves the generator's own seeding.
 
         Returns
         -------
@@ -404,22 +426,13 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         """
         check_is_fitted(self)
         n_samples = check_positive_int(n_samples, "n_samples")
-        kwargs = {}
-        if random_state is not None:
-            if (
-                "random_state"
-                not in inspect.signature(self.generator_.sample).parameters
-            ):
-                raise TypeError(
-                    f"The sample method of {type(self.generator_).__name__} takes no "
-                    "random_state; seed the generator through its own parameters and "
-                    "call sample with random_state=None."
-                )
-            kwargs["random_state"] = random_state
-        drawn = self.generator_.sample(n_samples, **kwargs)
-        if isinstance(drawn, tuple):
-            drawn = drawn[0]
-        drawn = np.asarray(drawn)
+        if random_state is not None and not can_be_seeded(self.generator_):
+            raise TypeError(
+                f"{type(self.generator_).__name__} cannot be seeded: its sample "
+                "method takes no random_state and it has no random_state parameter. "
+                "Call sample with random_state=None."
+            )
+        drawn = draw_rows(self.generator_, n_samples, random_state)
         if drawn.shape != (n_samples, self.n_features_in_):
             raise ValueError(
                 f"The generator {type(self.generator_).__name__} returned samples of "

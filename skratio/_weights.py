@@ -175,36 +175,111 @@ def prior_ratio_from_counts(y_encoded, sample_weight, classifier=None):
     return float(n_source / n_target)
 
 
-def _first_frame_outside_the_libraries():
-    """``stacklevel`` of the first caller outside skratio and scikit-learn.
+# Packages whose frames stand between a user's call and a collapse check: the
+# fit wrappers of skratio and scikit-learn, and the joblib machinery through
+# which scikit-learn's searches call fit.
+_LIBRARY_PACKAGES = ("skratio", "sklearn", "joblib", "threadpoolctl")
 
-    So that the warning points at the user's line, however many wrappers
-    (``_fit_context``, meta-estimators) stand between it and the check.
+# Where scikit-learn fits one candidate on one fold of a search.
+_CV_FIT_FUNCTIONS = {("sklearn.model_selection._validation", "_fit_and_score")}
+
+# The searches (user line, search call) whose fits have warned of a collapse.
+_SEARCHES_WARNED = set()
+
+
+def _user_frame(frame):
+    """``(stacklevel, search)`` of the first caller outside the libraries.
+
+    ``frame`` is the frame of the function that warns (``stacklevel=1``).
+    ``stacklevel`` points its warning at the user's line, however many wrappers
+    (``_fit_context``, meta-estimators, a grid search and joblib) stand between
+    it and the check. ``search`` is None outside the cross-validation fits of a
+    scikit-learn search or ``cross_validate``, and a key of the running search
+    inside them.
     """
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
-        "skratio",
-        "sklearn",
-    ):
+    level, in_search, search_call = 1, False, None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.split(".")[0] not in _LIBRARY_PACKAGES:
+            break
+        in_search |= (module, frame.f_code.co_name) in _CV_FIT_FUNCTIONS
+        search_call = frame
         frame, level = frame.f_back, level + 1
-    return level
+    if not in_search:
+        return level, None
+    # The user's line and the library call it made (the search's fit), which
+    # lives as long as the search: together they name one search.
+    where = (
+        (None, "", 0)
+        if frame is None
+        else (frame.f_code.co_filename, frame.f_globals.get("__name__", ""), frame.f_lineno)
+    )
+    return level, (where, id(search_call))
+
+
+def _ignored(text, category, module, lineno):
+    """Whether the warning filters in force ignore this warning.
+
+    The first matching filter decides, as in :func:`warnings.warn_explicit`.
+    """
+    for action, message, filter_category, filter_module, filter_lineno in warnings.filters:
+        if (
+            (message is None or message.match(text))
+            and issubclass(category, filter_category)
+            and (filter_module is None or filter_module.match(module))
+            and filter_lineno in (0, lineno)
+        ):
+            return action == "ignore"
+    return False
+
+
+def _first_frame_outside_the_libraries():
+    """``stacklevel`` that points the caller's warning at the user's line."""
+    return _user_frame(sys._getframe(1))[0]
 
 
 def warn_if_weights_collapse(weights, *, min_ess_fraction=MIN_ESS_FRACTION):
     """Warn with :class:`WeightCollapseWarning` when ESS < min_ess_fraction * n.
+
+    One short warning per fit, attributed to the user's line. Inside the
+    cross-validation fits of a search (``GridSearchCV``, ``cross_validate``)
+    one warning without the figures of a fold stands for every fold and
+    candidate of the search; the search's final refit on all rows warns with
+    its own figures.
 
     Returns the effective sample size.
     """
     ess = effective_sample_size(weights)
     n = len(weights)
     if ess < min_ess_fraction * n:
-        warnings.warn(
-            f"The importance weights have collapsed: effective sample size {ess:.1f} "
-            f"of {n} rows ({ess / n:.1%} < {min_ess_fraction:.0%}). A few rows carry "
-            "most of the weight. Calibrate the classifier (skratio.CalibratedRatio), "
-            "flatten the weights (power < 1), bound them (clip=...), or use a simpler, "
-            "better-regularised classifier.",
-            WeightCollapseWarning,
-            stacklevel=_first_frame_outside_the_libraries(),
+        stacklevel, search = _user_frame(sys._getframe())
+        if search is None:
+            what = (
+                f"effective sample size {ess:.1f} of {n} rows ({ess / n:.1%} < "
+                f"{min_ess_fraction:.0%})"
+            )
+        else:
+            what = (
+                "in cross-validation fits: effective sample size below "
+                f"{min_ess_fraction:.0%} of the rows (shown once per search)"
+            )
+        text = (
+            f"Importance weights collapsed, {what}. Try skratio.CalibratedRatio, "
+            "power < 1, clip=..., or a simpler classifier."
         )
+        if search is not None:
+            # scikit-learn resets the warning filters (and with them Python's
+            # record of the warnings shown) around every fit of a search, so
+            # the search's one warning is counted here. A warning the filters
+            # ignore (a meta-estimator silencing its ratio estimator's) is not
+            # shown, so it does not count.
+            (_, module, lineno), _ = search
+            if search in _SEARCHES_WARNED or _ignored(
+                text, WeightCollapseWarning, module, lineno
+            ):
+                return ess
+            if len(_SEARCHES_WARNED) > 1000:
+                _SEARCHES_WARNED.clear()
+            _SEARCHES_WARNED.add(search)
+        warnings.warn(text, WeightCollapseWarning, stacklevel=stacklevel)
     return ess

@@ -110,8 +110,8 @@ def test_biased_split_needs_two_groups_and_matching_lengths():
 
 def test_stack_domains():
     X, y = stack_domains([[1, 2], [3, 4]], [[5, 6]])
-    np.testing.assert_array_equal(X, [[1, 2], [3, 4], [5, 6]])
-    np.testing.assert_array_equal(y, [0, 0, 1])
+    np.testing.assert_array_equal(X, [[1, 2], [5, 6], [3, 4]])
+    np.testing.assert_array_equal(y, [0, 1, 0])
     with pytest.raises(ValueError, match="same number of features"):
         stack_domains(np.zeros((2, 2)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="0 sample"):

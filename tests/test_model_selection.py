@@ -1,15 +1,18 @@
 """Tests of importance-weighted cross-validation (LabeledKFold + scorer)."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.stats import norm
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import mean_squared_error
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skratio import ReweightedEstimator
+from skratio import ReweightedEstimator, WeightCollapseWarning
 from skratio.model_selection import LabeledKFold, importance_weighted_scorer
 
 
@@ -167,3 +170,169 @@ def test_scorer_needs_labelled_rows():
     model = ReweightedEstimator(LinearRegression(), random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="all unlabelled"):
         importance_weighted_scorer()(model, X[50:], y[50:])
+
+
+# --------------------------------------------------------------------------
+# Cross-validation on the library's stacked data: every public estimator gets
+# folds with both domains from scikit-learn's default cv and from an unshuffled
+# KFold, because stack_domains interleaves the samples (and the ratio
+# estimators, being classifiers, are stratified by domain as well).
+
+
+def _domains(seed=0, n_source=150, n_target=30):
+    from skratio import stack_domains
+
+    rng = np.random.default_rng(seed)
+    X_source = rng.normal(0.0, 1.0, (n_source, 2))
+    X_target = rng.normal(1.0, 1.0, (n_target, 2))
+    X, domain = stack_domains(X_source, X_target)
+    return X, domain, X_source
+
+
+def _cv_cases():
+    """``(name, estimator, y kind, grid)`` of every public estimator."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.mixture import GaussianMixture
+    from sklearn.neighbors import KernelDensity
+
+    from skratio import (
+        CalibratedRatio,
+        DensityRatioEstimator,
+        MultiSourceRatio,
+        TelescopingRatio,
+        WeightedGenerativeTrainer,
+    )
+
+    fast = {"cv": 2, "random_state": 0}
+    return [
+        ("DensityRatioEstimator", DensityRatioEstimator(**fast), "domain",
+         {"power": [0.5, 1.0]}),
+        ("CalibratedRatio", CalibratedRatio(DensityRatioEstimator(**fast), cv=2),
+         "domain", {"method": ["sigmoid", "temperature"]}),
+        ("TelescopingRatio", TelescopingRatio(n_waymarks=2, **fast), "domain",
+         {"power": [0.5, 1.0]}),
+        ("MultiSourceRatio", MultiSourceRatio(**fast), "domain",
+         {"power": [0.5, 1.0]}),
+        ("WeightedGenerativeTrainer",
+         WeightedGenerativeTrainer(KernelDensity(), **fast), "domain",
+         {"strategy": ["importance", "uniform", "reference"]}),
+        ("WeightedGenerativeTrainer-GaussianMixture",
+         WeightedGenerativeTrainer(
+             GaussianMixture(2, random_state=0), fallback="resample", **fast
+         ), "domain", {"strategy": ["importance", "uniform"]}),
+        ("ReweightedEstimator-Ridge", ReweightedEstimator(Ridge(), **fast),
+         "regression", {"power": [0.0, 1.0]}),
+        ("ReweightedEstimator-LogisticRegression",
+         ReweightedEstimator(LogisticRegression(), **fast), "classes",
+         {"power": [0.0, 1.0]}),
+    ]
+
+
+def _labels(kind, domain, X_source):
+    if kind == "domain":
+        return domain
+    if kind == "regression":
+        y = np.full(domain.shape, np.nan)
+        y[domain == 0] = X_source[:, 0] ** 2
+        return y
+    y = np.full(domain.shape, -1)  # -1 marks the unlabelled target rows
+    y[domain == 0] = (X_source[:, 0] > 0).astype(int)
+    return y
+
+
+_CASES = _cv_cases()
+_CV = {"default": None, "KFold(3)": KFold(3)}
+
+
+def _cv_kwargs(cv):
+    return {} if _CV[cv] is None else {"cv": _CV[cv]}
+
+
+@pytest.mark.parametrize("cv", list(_CV))
+@pytest.mark.parametrize("case", _CASES, ids=[case[0] for case in _CASES])
+def test_cross_validation_on_stacked_data_gives_finite_scores(case, cv):
+    _, estimator, kind, _ = case
+    X, domain, X_source = _domains()
+    y = _labels(kind, domain, X_source)
+    with warnings.catch_warnings():
+        # A failed fold is a FitFailedWarning and a NaN score: make it an error.
+        warnings.simplefilter("error", FitFailedWarning)
+        warnings.simplefilter("ignore", WeightCollapseWarning)
+        scores = cross_val_score(estimator, X, y, **_cv_kwargs(cv))
+        results = cross_validate(estimator, X, y, **_cv_kwargs(cv))
+        pipeline = make_pipeline(StandardScaler(), estimator)
+        pipeline_scores = cross_val_score(pipeline, X, y, **_cv_kwargs(cv))
+    assert np.isfinite(scores).all()
+    assert np.isfinite(results["test_score"]).all()
+    assert np.isfinite(pipeline_scores).all()
+
+
+@pytest.mark.parametrize("cv", list(_CV))
+@pytest.mark.parametrize("case", _CASES, ids=[case[0] for case in _CASES])
+def test_grid_search_on_stacked_data_scores_every_candidate(case, cv):
+    _, estimator, kind, grid = case
+    X, domain, X_source = _domains()
+    y = _labels(kind, domain, X_source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitFailedWarning)
+        warnings.simplefilter("ignore", WeightCollapseWarning)
+        search = GridSearchCV(estimator, grid, **_cv_kwargs(cv)).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_params_ in search.cv_results_["params"]
+
+
+@pytest.mark.parametrize("cv", list(_CV))
+def test_sir_resampler_in_an_imblearn_pipeline_cross_validates(cv):
+    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import LogisticRegression
+
+    from skratio import DensityRatioEstimator, SIRResampler
+
+    X, domain, _ = _domains()
+    ratio = DensityRatioEstimator(cv=2, random_state=0).fit(X, domain)
+    pipeline = imblearn_pipeline.Pipeline(
+        [
+            ("sir", SIRResampler(FrozenEstimator(ratio), k=2, random_state=0)),
+            ("model", LogisticRegression()),
+        ]
+    )
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitFailedWarning)
+        scores = cross_val_score(pipeline, X, y, **_cv_kwargs(cv))
+        search = GridSearchCV(pipeline, {"sir__k": [1, 2]}, **_cv_kwargs(cv)).fit(X, y)
+    assert np.isfinite(scores).all()
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def _blocked(kind):
+    """The samples stacked in blocks by hand, source rows first."""
+    X, domain, X_source = _domains()
+    order = np.argsort(domain, kind="stable")
+    return X[order], _labels(kind, domain, X_source)[order]
+
+
+@pytest.mark.parametrize(
+    "name, splitter",
+    [
+        ("DensityRatioEstimator", "StratifiedKFold"),
+        ("WeightedGenerativeTrainer", "StratifiedKFold"),
+        ("ReweightedEstimator-Ridge", "LabeledKFold"),
+    ],
+)
+def test_a_fold_without_a_domain_says_so_and_names_the_splitter(name, splitter):
+    _, estimator, kind, _ = next(case for case in _CASES if case[0] == name)
+    X, y = _blocked(kind)
+    # Unshuffled KFold(3) over blocks: the last training fold has no target row.
+    with pytest.raises(ValueError, match=f"(?s)cross-validation fold.*{splitter}"):
+        cross_val_score(estimator, X, y, cv=KFold(3), error_score="raise")
+
+
+def test_reweighted_score_on_a_fold_of_target_rows_names_the_splitter():
+    X, y = _blocked("regression")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WeightCollapseWarning)
+        model = ReweightedEstimator(Ridge(), cv=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="(?s)every row is unlabelled.*LabeledKFold"):
+        model.score(X[np.isnan(y)], y[np.isnan(y)])

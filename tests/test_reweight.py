@@ -369,3 +369,90 @@ def test_fit_returns_self_is_idempotent_and_pickles():
     assert model.n_features_in_ == 1
     with pytest.raises(ValueError, match="features"):
         model.predict(np.zeros((3, 2)))
+
+
+# --------------------------------------------------------------------------
+# The ratio estimator inside agrees on the target domain; marks of unlabelled
+# rows that the estimator would read otherwise are refused with their cause.
+
+
+def test_a_ratio_estimator_naming_the_labelled_rows_as_target_is_refused():
+    X, y, _ = quadratic_shift(300, 200, seed=0)
+    model = ReweightedEstimator(LinearRegression(), DensityRatioEstimator(target_label=0))
+    with pytest.raises(ValueError, match=r"target_label=0 disagrees.*inverted"):
+        model.fit(X, y)
+
+
+def test_a_ratio_estimator_naming_the_target_gives_the_true_direction():
+    X, y, _ = quadratic_shift(400, 400, seed=0)
+    model = ReweightedEstimator(
+        LinearRegression(), DensityRatioEstimator(target_label=1), random_state=0
+    ).fit(X, y)
+    # quadratic_shift's true log-ratio is x - 1/2, increasing in x.
+    source = ~np.isnan(y)
+    assert np.corrcoef(np.log(model.weights_), X[source, 0])[0, 1] > 0.95
+
+
+def _classes_minus_one_and_one(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    labels = np.where(X[:, 0] > 0, 1, -1)
+    target = np.arange(n) % 3 == 0
+    return X, labels, target
+
+
+def test_object_y_with_nan_marks_names_the_cause():
+    X, labels, target = _classes_minus_one_and_one()
+    y = labels.astype(object)
+    y[target] = np.nan
+    with pytest.raises(ValueError, match=r"object array with NaN.*unlabeled=np.nan"):
+        ReweightedEstimator(LogisticRegression()).fit(X, y)
+    # Said so, NaN marks the target rows and -1 stays a class.
+    model = ReweightedEstimator(
+        LogisticRegression(), unlabeled=np.nan, random_state=0
+    ).fit(X, y)
+    assert sorted(model.classes_.tolist()) == [-1, 1]
+
+
+def test_integer_classes_minus_one_and_one_name_the_cause():
+    X, labels, _ = _classes_minus_one_and_one()
+    with pytest.raises(ValueError, match=r"rows labelled -1 were taken as target.*1\b"):
+        ReweightedEstimator(LogisticRegression()).fit(X, labels)
+
+
+def _collapsing(seed=0):
+    """Target N(3, 1) against source N(0, 1): ESS of the true ratio ~ e^-9 n."""
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(0.0, 1.0, (400, 1)), rng.normal(3.0, 1.0, (200, 1))])
+    y = np.concatenate([X[:400, 0] ** 2, np.full(200, np.nan)])
+    return X, y
+
+
+def _collapse_warnings(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [w for w in caught if issubclass(w.category, WeightCollapseWarning)]
+
+
+def test_collapse_warns_once_per_fit_at_the_users_line():
+    X, y = _collapsing()
+    caught = _collapse_warnings(
+        lambda: ReweightedEstimator(Ridge(), random_state=0).fit(X, y)
+    )
+    assert len(caught) == 1
+    assert caught[0].filename == __file__
+    assert len(str(caught[0].message)) < 200
+
+
+def test_a_grid_search_summarises_the_collapse_of_its_fits():
+    # 2 candidates x 5 folds + the refit warned 11 times, from joblib's lines.
+    X, y = _collapsing()
+    search = GridSearchCV(ReweightedEstimator(Ridge(), random_state=0), {"power": [0.5, 1.0]})
+    caught = _collapse_warnings(lambda: search.fit(X, y))
+    in_folds = [w for w in caught if "cross-validation fits" in str(w.message)]
+    # One warning stands for every fold and candidate; the refit on all rows
+    # warns with its own figures only if its weights collapse too.
+    assert len(in_folds) == 1
+    assert len(caught) <= 2
+    assert all(w.filename == __file__ for w in caught)

@@ -17,6 +17,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import check_random_state
 
 from skratio import (
+    CalibratedRatio,
     DensityRatioEstimator,
     WeightCollapseWarning,
     WeightedGenerativeTrainer,
@@ -391,8 +392,42 @@ def test_sample_unpacks_tuples_and_passes_random_state():
     )
     gmm.fit(X, y)
     assert gmm.sample(6).shape == (6, 1)
-    with pytest.raises(TypeError, match="random_state"):
-        gmm.sample(6, random_state=0)
+
+
+class _UnseedableSampler(_LabelledSampler):
+    """A generator whose draws cannot be seeded from outside."""
+
+    def sample(self, n_samples=1):
+        return super().sample(n_samples)
+
+
+def test_a_generator_without_random_state_is_seeded_through_its_parameter():
+    # GaussianMixture.sample takes no random_state; it reads its own parameter.
+    X, y, _ = _two_groups(0.9, n_biased=500)
+    generator = GaussianMixture(2, random_state=0)
+    trainer = WeightedGenerativeTrainer(
+        generator, _group_ratio(), fallback="resample", random_state=0
+    ).fit(X, y)
+    first = trainer.sample(50, random_state=0)
+    np.testing.assert_array_equal(first, trainer.sample(50, random_state=0))
+    assert not np.array_equal(first, trainer.sample(50, random_state=1))
+    # The draws are those of the fitted mixture seeded with that value, and the
+    # fitted generator keeps its own seed.
+    seeded = clone(trainer.generator_).set_params(random_state=0)
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        setattr(seeded, name, getattr(trainer.generator_, name))
+    np.testing.assert_array_equal(first, seeded.sample(50)[0])
+    assert trainer.generator_.random_state == 0 and generator.random_state == 0
+
+
+def test_a_generator_that_cannot_be_seeded_says_so():
+    X, y, _ = _two_groups(0.9, n_biased=500)
+    trainer = WeightedGenerativeTrainer(
+        _UnseedableSampler(), _group_ratio(), random_state=0
+    ).fit(X, y)
+    assert trainer.sample(3).shape == (3, 1)
+    with pytest.raises(TypeError, match="cannot be seeded"):
+        trainer.sample(3, random_state=0)
 
 
 def test_score_passthrough():
@@ -539,3 +574,61 @@ def test_fairness_discrepancy_soft_all_classes_any_reference():
     assert fairness_discrepancy(four, [[0.0, 0.0, 0.0, 1.0]]) == pytest.approx(
         np.sqrt(3 * 0.25**2 + 0.75**2)
     )
+
+
+# --------------------------------------------------------------------------
+# The trainer and the ratio estimator it holds agree on the reference domain.
+
+
+def _log_ratio_correlation(trainer, y, log_ratio):
+    biased = y == 0
+    return np.corrcoef(np.log(trainer.weights_[biased]), log_ratio[biased])[0, 1]
+
+
+@pytest.mark.parametrize(
+    "ratio",
+    [
+        DensityRatioEstimator(target_label=0),
+        CalibratedRatio(DensityRatioEstimator(target_label=0)),
+    ],
+    ids=["DensityRatioEstimator", "CalibratedRatio"],
+)
+def test_a_ratio_estimator_naming_the_biased_rows_as_target_is_refused(ratio):
+    X, y, _ = make_gaussian_shift(300, 100, n_features=2, random_state=0)
+    with pytest.raises(ValueError, match=r"target_label=0 disagrees.*inverted"):
+        WeightedGenerativeTrainer(KernelDensity(), ratio, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "labels, ratio_target, trainer_target",
+    [((0, 1), 1, None), (("bias", "ref"), "ref", "ref")],
+    ids=["0/1", "strings"],
+)
+def test_a_ratio_estimator_naming_the_reference_gives_the_true_direction(
+    labels, ratio_target, trainer_target
+):
+    X, y, log_ratio = make_gaussian_shift(300, 300, n_features=2, random_state=0)
+    y_labels = np.where(y == 1, labels[1], labels[0])
+    trainer = WeightedGenerativeTrainer(
+        KernelDensity(),
+        DensityRatioEstimator(target_label=ratio_target),
+        target_label=trainer_target,
+        max_weight_ratio=None,
+        random_state=0,
+    ).fit(X, y_labels)
+    # The log-ratio is linear here (logistic regression is well specified):
+    # the estimated log-weights follow it closely, with the sign of the truth.
+    assert _log_ratio_correlation(trainer, y, log_ratio) > 0.95
+
+
+def test_collapse_warns_once_per_fit_at_the_users_line():
+    X, y, _ = _collapsing_split()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        WeightedGenerativeTrainer(
+            KernelDensity(), max_weight_ratio=None, random_state=0
+        ).fit(X, y)
+    collapse = [w for w in caught if issubclass(w.category, WeightCollapseWarning)]
+    assert len(collapse) == 1
+    assert collapse[0].filename == __file__
+    assert len(str(collapse[0].message)) < 200
