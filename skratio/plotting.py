@@ -5,7 +5,7 @@ Displays follow scikit-learn's pattern: build one with ``from_estimator`` or
 :meth:`WeightDistributionDisplay.plot` / :meth:`RatioCalibrationDisplay.plot`;
 the matplotlib artists are kept as attributes ending in ``_``.
 matplotlib is imported only when a display is built, so skratio does not need
-it otherwise (``pip install "skratio[plot]"``).
+it otherwise (``pip install -e ".[plot]"`` in skratio's source folder).
 """
 
 import numpy as np
@@ -25,7 +25,8 @@ def _pyplot(caller):
     except ImportError as error:
         raise ImportError(
             f"{caller} needs matplotlib. Install it with "
-            '`pip install "skratio[plot]"` (or `pip install matplotlib`).'
+            'the plot extra: `pip install -e ".[plot]"` in skratio\'s source folder '
+            "(or `pip install matplotlib`)."
         ) from error
     return plt
 

@@ -92,3 +92,49 @@ def test_the_refusal_table_lists_every_bad_input_case():
     assert cases <= rows, f"missing from the guide: {sorted(cases - rows)}"
     assert rows - {"Input"} <= cases, f"not in the tests: {sorted(rows - cases)}"
 
+
+
+ROOT = DOCS.parent
+
+
+def _install_hint_files():
+    """README, the docs, the gallery and the package's own messages."""
+    files = [ROOT / "README.md", *sorted(DOCS.glob("*.rst"))]
+    for folder in ("skratio", "examples"):
+        files += sorted((ROOT / folder).rglob("*.py"))
+    return [path for path in files if "_build" not in path.parts]
+
+
+def _extras():
+    """The optional-dependency groups of pyproject.toml."""
+    text = (ROOT / "pyproject.toml").read_text()
+    section = text.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
+    return set(re.findall(r"^([\w-]+) = ", section, re.MULTILINE))
+
+
+def test_install_hints_install_from_the_source_tree_and_name_real_extras():
+    # skratio is installed from its source tree: "pip install skratio" and
+    # "skratio[extra]" fetch nothing. Every hint installs with -e from the
+    # source folder, and every extra it names exists.
+    extras = _extras()
+    assert {"deep", "plot", "io", "dask", "cli", "text"} <= extras
+    named = set()
+    for path in _install_hint_files():
+        text = path.read_text(encoding="utf-8")
+        where = path.relative_to(ROOT)
+        assert not re.search(r"pip install\s+[\"']?skratio\b", text), where
+        assert not re.search(r"pip install\s+\S*skratio\[", text), where
+        for group in re.findall(r"pip install -e \"?\.\[([\w,-]+)\]", text):
+            named.update(group.split(","))
+    assert named, "no install hint found"
+    assert named <= extras, sorted(named - extras)
+
+
+def test_deep_install_hints_install_the_cpu_torch_first():
+    # The deep extra asks for torch; installed alone, pip fetches a CUDA build.
+    # The hint installs torch's CPU build just before (a few lines up at most).
+    for path in _install_hint_files():
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"pip install -e \"?\.\[[\w,-]*\bdeep\b", text):
+            before = text[max(0, match.start() - 200) : match.start()]
+            assert "pip install torch" in before, (path.relative_to(ROOT), before)
