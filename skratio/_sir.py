@@ -360,7 +360,35 @@ def _check_chunk_weights(values, log):
         raise ValueError("The weights of a chunk include negative values.")
 
 
-def _chunk_sir_positions(values, k, chunk_size, seed, log, block_info=None):
+def _aligned_chunks(chunks, k):
+    """Row chunks of the same rows whose boundaries fall on multiples of ``k``.
+
+    Each boundary moves back to a multiple of ``k`` (fewer than ``k`` rows
+    change chunk) and empty chunks go, so only the last chunk has rows left
+    over, as many as in memory (``n % k``).
+    """
+    total = int(np.sum(chunks))
+    bounds = np.unique(np.r_[0, np.cumsum(chunks)[:-1] // k * k, total])
+    return tuple(int(size) for size in np.diff(bounds))
+
+
+def _warn_left_over(n_rows, k, number):
+    """Warn that the last ``n_rows % k`` rows of chunk ``number`` are not used."""
+    left_over = n_rows % k
+    if left_over:
+        warnings.warn(
+            f"Blockwise SIR: chunk {number} has {n_rows} rows, so {left_over} of "
+            f"them (fewer than one block of k={k}) are not candidates and it "
+            f"gives {n_rows // k} rows. Repartition to multiples of k rows to use "
+            "every row.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _chunk_sir_positions(
+    values, k, chunk_size, seed, log, warn_left_over, block_info=None
+):
     """Positions in a chunk of its blockwise SIR draws (one per ``k`` rows).
 
     Chunk number ``i`` is resampled as :meth:`SIRResampler.fit_resample`
@@ -368,6 +396,8 @@ def _chunk_sir_positions(values, k, chunk_size, seed, log, block_info=None):
     """
     _check_chunk_weights(values, log)
     number = block_info[0]["chunk-location"][0]
+    if warn_left_over:
+        _warn_left_over(len(values), k, number)
     n_samples = len(values) // k
     rng = _generator(partition_seed(seed, number))
     positions, n_all_zero = _resample_pool(
@@ -375,6 +405,25 @@ def _chunk_sir_positions(values, k, chunk_size, seed, log, block_info=None):
     )
     _warn_all_zero_blocks(n_all_zero, n_samples, k)
     return positions
+
+
+def _check_dask_rows(X, values, name, one_dimensional=False):
+    """``values`` (a dask array) with one entry per row of ``X``, or an error.
+
+    Lengths unknown until computed (NaN) are not compared.
+    """
+    n_rows, n_values = X.shape[0], values.shape[0] if values.ndim else 0
+    if (
+        values.ndim == 0
+        or (one_dimensional and values.ndim != 1)
+        or not (np.isnan(n_rows) or np.isnan(n_values) or n_rows == n_values)
+    ):
+        shape = "one value" if one_dimensional else "one entry"
+        raise ValueError(
+            f"{name} must have {shape} per row of X: X has {n_rows} rows, "
+            f"{name} has shape {values.shape}."
+        )
+    return values
 
 
 def _global_positions(positions, starts, block_info=None):
@@ -390,6 +439,8 @@ def _resample_partition(
 ):
     values = np.asarray(method(partition), dtype=np.float64)
     _check_chunk_weights(values, log)
+    # A partition's length is known only here: warn rather than realign.
+    _warn_left_over(len(values), k, partition_info["number"])
     n_samples = len(values) // k
     rng = _generator(partition_seed(seed, partition_info["number"]))
     positions, n_all_zero = _resample_pool(
@@ -662,7 +713,11 @@ class SIRResampler(BaseEstimator):
             method resamples it in memory with a seed made from
             ``random_state`` and ``i`` (``numpy.random.SeedSequence``), so
             the result does not depend on the scheduler; ``k`` must be an
-            integer and ``n_samples`` None. ``sample_indices_`` is then a
+            integer and ``n_samples`` None. A dask array's chunks are first
+            realigned on multiples of ``k`` rows, so that, as in memory, only
+            the last ``n_pool % k`` rows are left out (a pool of fewer than
+            ``k`` rows is an error); chunks (partitions) whose length is
+            unknown until computed warn of the rows each leaves out. ``sample_indices_`` is then a
             lazy dask array of positions (dask arrays) or not set (a dask
             DataFrame's rows keep their index labels). For ``n`` rows by
             weight from the whole collection, see
@@ -784,19 +839,39 @@ class SIRResampler(BaseEstimator):
             )
         if X.numblocks[1] != 1:
             X = X.rechunk({1: -1})
+        if y is not None:
+            y = _check_dask_rows(X, da.asarray(y), "y")
+        if sample_weight is not None:
+            sample_weight = _check_dask_rows(
+                X, da.asarray(sample_weight), "sample_weight", one_dimensional=True
+            )
+        # Chunks of known lengths are realigned on multiples of k, so that
+        # no chunk leaves rows out but the last (as in memory); the lengths
+        # of others are known only when computed, which warns instead.
+        known = not np.isnan(X.shape[0])
+        if known:
+            if X.shape[0] < k:
+                raise ValueError(
+                    f"The pool is too small: X has {X.shape[0]} rows, fewer than "
+                    f"one block of k={k} candidates."
+                )
+            aligned = _aligned_chunks(X.chunks[0], k)
+            if aligned != X.chunks[0]:
+                X = X.rechunk({0: aligned})
         self.n_features_in_ = X.shape[1]
         if sample_weight is None:
             method = self._dask_weight_method()
             values = predict_lazily(method, X)
             log = method.__name__ == "predict_log_weight"
         else:
-            values, log = da.asarray(sample_weight).rechunk((X.chunks[0],)), False
+            values, log = sample_weight.rechunk((X.chunks[0],)), False
         positions = values.map_blocks(
             _chunk_sir_positions,
             k,
             chunk_size,
             seed,
             log,
+            not known,
             chunks=(tuple(n // k for n in X.chunks[0]),),
             dtype=np.intp,
             meta=np.empty(0, dtype=np.intp),
@@ -815,7 +890,7 @@ class SIRResampler(BaseEstimator):
         )
         if y is None:
             return X_res
-        y = da.asarray(y).rechunk((X.chunks[0],) + y.shape[1:])
+        y = y.rechunk((X.chunks[0],) + y.shape[1:])
         if y.ndim == 1:
             y_res = da.map_blocks(_take_rows, y, positions, dtype=y.dtype)
         else:

@@ -1,7 +1,8 @@
 """Density ratios on data beyond one machine's memory, with dask.
 
-Needs the ``dask`` extra (``pip install "skratio[dask]"``: dask's array and
-DataFrame collections and ``distributed``). What works on dask collections:
+Needs the ``dask`` extra (from skratio's source tree, ``pip install -e
+".[dask]"``: dask's array and DataFrame collections and ``distributed``).
+What works on dask collections:
 
 - ``predict_weight`` and ``predict_log_weight`` of a fitted
   :class:`~skratio.DensityRatioEstimator` or :class:`~skratio.CalibratedRatio`

@@ -69,19 +69,14 @@ def _scikit_learn_types():
     return {_qualified_name(cls) for cls in classes} | set(_SCIKIT_LEARN_FITTED_TYPES)
 
 
-# skratio's modules that hold the command line, not estimators: their classes
-# are never part of a saved estimator, and importing skratio.__main__ runs the
-# command line.
-_COMMAND_LINE_MODULES = frozenset(
-    {
-        "skratio.__main__",
-        "skratio.cli",
-        "skratio._cli_commands",
-        "skratio._cli_common",
-        "skratio._cli_demo",
-        "skratio._cli_table",
-    }
-)
+def _is_command_line_module(name):
+    """Whether ``name`` is one of skratio's command-line modules.
+
+    Their classes are never part of a saved estimator, and importing
+    ``skratio.__main__`` runs the command line.
+    """
+    part = name.split(".")[1] if name.count(".") else ""
+    return part == "__main__" or part.startswith(("cli", "_cli"))
 
 
 def _skratio_classes():
@@ -96,7 +91,7 @@ def _skratio_classes():
 
     names = set()
     for module_name, module in list(sys.modules.items()):
-        if module is None or module_name in _COMMAND_LINE_MODULES:
+        if module is None or _is_command_line_module(module_name):
             continue
         if module_name != "skratio" and not module_name.startswith("skratio."):
             continue

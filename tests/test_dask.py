@@ -81,7 +81,9 @@ class CategoryRatio(BaseEstimator):
         return np.asarray(self.weights, dtype=float)[np.asarray(X)[:, 0].astype(int)]
 
     def predict_log_weight(self, X):
-        return np.log(self.predict_weight(X))
+        # A zero weight is a log-weight of -inf, on purpose.
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_weight(X))
 
 
 def _fitted_ratio():
@@ -177,17 +179,21 @@ def test_blockwise_sir_equals_in_memory_sir_per_chunk(client, forbid_compute):
     with forbid_compute:
         X_res, y_res = sir.fit_resample(X_dask, da.from_array(labels, chunks=500))
     X_res, y_res, indices = dask.compute(X_res, y_res, sir.sample_indices_)
-    assert X_res.shape == (3 * (1000 // 6), 4)
+    # Chunks of 1000 rows are realigned on multiples of k = 6 (996, 1002,
+    # 1002 rows), so every row is a candidate: 3000 // 6 rows, as in memory.
+    assert X_res.shape == (3000 // 6, 4)
     assert np.array_equal(X_res, X[indices]) and np.array_equal(y_res, labels[indices])
     # Chunk i is resampled as in memory with random_state=partition_seed(.., i).
     seed = base_seed(5)
+    bounds = [0, 996, 1998, 3000]
     for chunk in range(3):
-        rows = slice(1000 * chunk, 1000 * (chunk + 1))
+        rows = slice(bounds[chunk], bounds[chunk + 1])
         in_memory = SIRResampler(
             ratio, k=6, chunk_size=256, random_state=partition_seed(seed, chunk)
         )
         expected = in_memory.fit_resample(X[rows])
-        assert np.array_equal(X_res[166 * chunk : 166 * (chunk + 1)], expected)
+        out = slice(bounds[chunk] // 6, bounds[chunk + 1] // 6)
+        assert np.array_equal(X_res[out], expected)
 
 
 def test_blockwise_sir_follows_the_exact_sir_distribution(client):
@@ -231,7 +237,11 @@ def test_blockwise_sir_on_dataframes_keeps_the_index(client, forbid_compute):
     sir = SIRResampler(ratio, k=4, random_state=1)
     with forbid_compute:
         X_res = sir.fit_resample(X_dask)
-    X_res = X_res.compute()
+    # Partitions of 1000, 1000 and 1000 rows: none left over.
+    assert list(X_dask.map_partitions(len).compute()) == [1000] * 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X_res = X_res.compute()
     assert len(X_res) == 3 * (1000 // 4)
     assert X_res.index.is_unique
     assert X_res.equals(frame.loc[X_res.index])
@@ -414,3 +424,64 @@ def test_cross_fitting_runs_on_the_cluster(client):
         with joblib.parallel_backend("dask"):
             on_cluster = ratio.fit_predict_weight(X, y)
     assert np.allclose(on_cluster, expected, rtol=1e-10, atol=0)
+
+
+def test_blockwise_sir_realigns_chunks_smaller_than_k(client, forbid_compute):
+    # Chunks of 5 rows with k = 10 used to give no row at all. Realigned on
+    # multiples of 10, block i holds rows 10 i, ..., 10 i + 9: with the row
+    # number as its weight, each output row comes from its own block.
+    X = da.from_array(np.arange(52.0).reshape(-1, 1), chunks=5)
+    sir = SIRResampler(k=10, random_state=0)
+    with forbid_compute:
+        X_res, y_res = sir.fit_resample(
+            X, da.arange(52, chunks=5), sample_weight=da.arange(52.0, chunks=5) + 1
+        )
+    X_res, y_res = dask.compute(X_res, y_res)
+    assert X_res.shape == (52 // 10, 1)
+    assert np.array_equal(X_res[:, 0] // 10, np.arange(5))
+    assert np.array_equal(X_res[:, 0], y_res)
+
+
+def test_blockwise_sir_pool_smaller_than_k_is_an_error():
+    X = da.zeros((7, 2), chunks=3)
+    with pytest.raises(ValueError, match="X has 7 rows, fewer than one block of k=10"):
+        SIRResampler(k=10).fit_resample(X, sample_weight=da.ones(7, chunks=3))
+
+
+def test_blockwise_sir_warns_of_rows_left_over_in_chunks_of_unknown_length():
+    # Row counts known only when computed (here after a filter) cannot be
+    # realigned: each chunk that leaves rows out says how many.
+    X = da.from_array(np.zeros((25, 1)), chunks=5)
+    X = X[X[:, 0] == 0]
+    sir = SIRResampler(CategoryRatio(), k=4, random_state=0)
+    left_over = r"chunk \d has 5 rows, so 1 of them"
+    with pytest.warns(UserWarning, match=left_over) as record:
+        X_res = sir.fit_resample(X).compute(scheduler="sync")
+    assert len(X_res) == 5 * (5 // 4)
+    assert sum("Blockwise SIR" in str(w.message) for w in record) == 5
+
+
+def test_blockwise_sir_on_dataframes_warns_of_rows_left_over():
+    frame = pd.DataFrame({"c": np.zeros(30)})
+    X = dd.from_pandas(frame, npartitions=3)  # 10 rows each
+    sir = SIRResampler(CategoryRatio(), k=4, random_state=0)
+    with pytest.warns(UserWarning, match="has 10 rows, so 2 of them") as record:
+        X_res = sir.fit_resample(X).compute(scheduler="sync")
+    assert len(X_res) == 3 * 2
+    assert sum("Blockwise SIR" in str(w.message) for w in record) == 3
+
+
+@pytest.mark.parametrize(
+    "y, sample_weight, message",
+    [
+        (da.zeros(40, chunks=10), None, r"y must have one entry per row of X: X has 5"),
+        (np.zeros(51), None, r"y .* has shape \(51,\)"),
+        (None, da.ones(49, chunks=7), r"sample_weight must have one value per row"),
+        (None, da.ones((50, 2)), r"sample_weight .* shape \(50, 2\)"),
+    ],
+)
+def test_blockwise_sir_rows_of_the_wrong_length_are_an_error(y, sample_weight, message):
+    X = da.zeros((50, 2), chunks=10)
+    weights = da.ones(50, chunks=10) if sample_weight is None else sample_weight
+    with pytest.raises(ValueError, match=message):
+        SIRResampler(k=2).fit_resample(X, y, sample_weight=weights)
