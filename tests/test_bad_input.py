@@ -479,6 +479,7 @@ def _one_error_line(result, *parts):
 @pytest.fixture
 def cli_files(tmp_path):
     """A source and a target table (text ids, two features) in ``tmp_path``."""
+    pytest.importorskip("pyarrow")  # the command reads every table with it
     rng = np.random.default_rng(0)
     source, target = rng.normal(size=(120, 2)), rng.normal(0.5, 1.0, size=(60, 2))
     _write_rows(
@@ -615,6 +616,7 @@ def test_cli_interrupt_of_a_large_table_never_leaves_a_partial_file(tmp_path):
 
 
 def test_cli_csv_columns_keep_their_text(tmp_path):
+    pytest.importorskip("pyarrow")
     # Ids that any number parser would change, integers that must not become
     # "48.0", and features written as integers.
     ids = ["00000", "00001", "48", "1000000000000000001", "1000000000000000002"]
@@ -738,6 +740,27 @@ def test_cli_parquet_columns_keep_their_arrow_type(tmp_path):
     assert all(by_text_id[row["text_id"]] == row for row in chosen.to_pylist())
     frame = pd.read_parquet(tmp_path / "r.parquet")
     assert frame["group"].dtype == "category" and frame["big"].dtype == "Int64"
+    # Parquet to CSV: integers as integers ("48", not "48.0"), a null as an
+    # empty cell, every digit of 10**18 + i.
+    result = _skratio(
+        "resample",
+        "s.parquet",
+        "t.parquet",
+        "-o",
+        "r.csv",
+        "-k",
+        "1",
+        *features,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    header, rows = _read_rows(tmp_path / "r.csv")
+    expected = {
+        str(row["text_id"]): ["" if v is None else str(v) for v in row.values()]
+        for row in original.to_pylist()
+    }
+    assert header == original.column_names and len(rows) == n
+    assert all(row == expected[row[1]] for row in rows)
 
 
 def test_cli_long_fields_pass_through(cli_files):

@@ -67,6 +67,7 @@ def read_csv(path):
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     """Source rows N(0, I) with string ids; target rows N(0.8, I), columns reordered."""
+    pytest.importorskip("pyarrow")  # the command reads every table with it
     folder = tmp_path_factory.mktemp("cli")
     rng = np.random.default_rng(0)
     X_source = rng.normal(size=(N_SOURCE, 3))
@@ -443,6 +444,8 @@ BAD_INPUT = [
     (["demo", "--reference-size", "nan"], 2, "--reference-size"),
     (["demo", "--reference-size", "2000"], 1, "split is empty"),
     (["demo", "--random-state", "-1"], 2, "--random-state"),
+    # Checked before the demo runs (it takes seconds).
+    (["demo", "--plot", "no/such/d.png"], 1, "--plot no/such/d.png: the folder"),
     ([], 2, "required"),
     (["fit"], 2, "invalid choice"),
     (["weigh", "{d}/source.csv", "{d}/target.csv"], 2, "-o/--output"),
@@ -916,6 +919,7 @@ def test_resample_reports_the_out_of_fold_ess_that_weigh_reports(data, tmp_path)
 @pytest.fixture(scope="module")
 def far_apart(tmp_path_factory):
     """Source N(0, 1) and target N(4, 1), one feature: the weights collapse."""
+    pytest.importorskip("pyarrow")
     folder = tmp_path_factory.mktemp("far")
     rng = np.random.default_rng(0)
     write_csv(folder / "s.csv", ["a"], [[v] for v in rng.normal(size=200).tolist()])
