@@ -786,14 +786,26 @@ def _expected_failed_checks(sampler):
     }
 
 
-@parametrize_with_checks(
-    [
-        ImblearnTaggedSIR(GaussianShiftRatio(shift=0.5), k=5, random_state=0),
-        ImblearnTaggedSIR(
-            GaussianShiftRatio(shift=0.5), k=None, n_samples=40, random_state=0
-        ),
-    ],
-    expected_failed_checks=_expected_failed_checks,
+def _listed(mark):
+    """The parametrize mark with its values in a list.
+
+    imbalanced-learn's parametrize_with_checks passes a generator, which
+    pytest deprecates (PytestRemovedIn10Warning).
+    """
+    names, values = mark.args
+    return pytest.mark.parametrize(names, list(values), **mark.kwargs)
+
+
+@_listed(
+    parametrize_with_checks(
+        [
+            ImblearnTaggedSIR(GaussianShiftRatio(shift=0.5), k=5, random_state=0),
+            ImblearnTaggedSIR(
+                GaussianShiftRatio(shift=0.5), k=None, n_samples=40, random_state=0
+            ),
+        ],
+        expected_failed_checks=_expected_failed_checks,
+    )
 )
 def test_imblearn_sampler_checks(estimator, check):
     check(estimator)
