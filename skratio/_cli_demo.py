@@ -119,8 +119,8 @@ def demo_report(results, args, out):
     """Print the weights per hidden group, the NCE and the fair generation."""
     from .metrics import effective_sample_size
 
-    y, r = results.y, results
-    biased = r.y_train == 0
+    r = results
+    y, biased = r.y, r.y_train == 0
     out.write(
         "skratio demo: digits split into a biased and a reference dataset\n"
         f"  hidden attribute: digit >= 5; bias={args.bias}, "

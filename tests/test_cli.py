@@ -336,6 +336,17 @@ def test_weigh_parquet_in_and_out(data, tmp_path):
     np.testing.assert_allclose(table.column("weight").to_numpy(), expected, rtol=1e-12)
 
 
+def test_a_pandas_index_column_is_not_a_feature(data, tmp_path, capsys):
+    pd = pytest.importorskip("pandas")
+    _, X_source, X_target, ids = data
+    source = pd.DataFrame(X_source, columns=["a", "b", "c"], index=pd.Index(ids))
+    source.to_parquet(tmp_path / "s.parquet")  # the index is a column of the file
+    pd.DataFrame(X_target, columns=["a", "b", "c"]).to_parquet(tmp_path / "t.parquet")
+    arguments = ["weigh", str(tmp_path / "s.parquet"), str(tmp_path / "t.parquet")]
+    assert main([*arguments, "-o", str(tmp_path / "w.csv"), "--cv", "2"]) == 0
+    assert "240 source rows, 80 target rows, 3 features" in capsys.readouterr().out
+
+
 def test_weigh_with_the_mlp_classifier(data, tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("skorch")
