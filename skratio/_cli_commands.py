@@ -41,37 +41,38 @@ def weigh(args, out):
     )
 
     _check_paths(args, [args.source, args.target])
-    steps = Steps("weigh", 3)
-    with steps.step("reading"):
-        source = read_table(args.source, "SOURCE")
-        target = read_table(args.target, "TARGET")
-        X, y, features = _stacked(source, target, args)
-    ratio = _ratio_estimator(args)
-    with steps.step(f"{args.cv}-fold cross-fitting"), warnings.catch_warnings():
-        # The command judges the weights after --power and --clip, below.
-        warnings.simplefilter("ignore", WeightCollapseWarning)
-        raw = ratio.fit_predict_weight(X, y)
-    n_source = source.n_rows
-    with np.errstate(divide="ignore"):  # a weight that underflowed to 0
-        log_weights = np.log(raw[y == 0])
-    weights = np.exp(postprocess_log_weight(log_weights, args.power, args.clip))
-    ess = effective_sample_size(weights)
-    if ess < MIN_ESS_FRACTION * n_source:
-        # Before writing: with --strict this warning is an error, and no
-        # output is written.
-        warnings.warn(
-            f"the weights collapse: effective sample size {ess:.1f} of {n_source} "
-            f"({ess / n_source:.1%} < {MIN_ESS_FRACTION:.0%})",
-            WeightCollapseWarning,
-            stacklevel=1,
-        )
-    with steps.step("writing"):
-        import pyarrow as pa
+    with Steps("weigh", 3) as steps:
+        with steps.step("reading"):
+            source = read_table(args.source, "SOURCE")
+            target = read_table(args.target, "TARGET")
+            X, y, features = _stacked(source, target, args)
+        ratio = _ratio_estimator(args)
+        with steps.step(f"{args.cv}-fold cross-fitting"), warnings.catch_warnings():
+            # The command judges the weights after --power and --clip, below.
+            warnings.simplefilter("ignore", WeightCollapseWarning)
+            raw = ratio.fit_predict_weight(X, y)
+        n_source = source.n_rows
+        with np.errstate(divide="ignore"):  # a weight that underflowed to 0
+            log_weights = np.log(raw[y == 0])
+        weights = np.exp(postprocess_log_weight(log_weights, args.power, args.clip))
+        ess = effective_sample_size(weights)
+        if ess < MIN_ESS_FRACTION * n_source:
+            # Before writing: with --strict this warning is an error, and no
+            # output is written.
+            warnings.warn(
+                f"the weights collapse: effective sample size {ess:.1f} of {n_source} "
+                f"({ess / n_source:.1%} < {MIN_ESS_FRACTION:.0%})",
+                WeightCollapseWarning,
+                stacklevel=1,
+            )
+        with steps.step("writing"):
+            import pyarrow as pa
 
-        columns = [] if args.id_column is None else [args.id_column]
-        data = source.data.select(columns).append_column("weight", pa.array(weights))
-        write_table(args.output, data)
-    steps.close()
+            columns = [] if args.id_column is None else [args.id_column]
+            data = source.data.select(columns).append_column(
+                "weight", pa.array(weights)
+            )
+            write_table(args.output, data)
 
     # Out-of-fold probabilities of the target domain, from the raw out-of-fold
     # weights: w = gamma c / (1 - c), so c = w / (w + gamma). The folds'
@@ -111,35 +112,34 @@ def resample(args, out):
     from .metrics import effective_sample_size
 
     _check_paths(args, [args.candidates, args.target])
-    steps = Steps("resample", 4)
-    with steps.step("reading"):
-        candidates = read_table(args.candidates, "CANDIDATES")
-        target = read_table(args.target, "TARGET")
-        X, y, features = _stacked(candidates, target, args)
-    n_candidates = candidates.n_rows
-    n_samples = args.n_samples
-    if n_samples is None:
-        n_samples = n_candidates // args.k
-    if n_samples < 1 or n_samples * args.k > n_candidates:
-        raise CommandError(
-            f"{n_samples} rows with -k {args.k} need {max(n_samples, 1) * args.k} "
-            f"distinct candidates but {candidates.path} has {n_candidates}; lower "
-            "-n or -k"
-        )
-    ratio = _ratio_estimator(args)
-    with steps.step(f"{args.cv}-fold cross-fitting"):
-        # Out-of-fold weights: the classifier was trained on the candidates,
-        # and its in-sample weights would overstate how well they fit.
-        weights = ratio.fit_predict_weight(X, y)[y == 0]
-    with steps.step("resampling"):
-        sir = SIRResampler(
-            ratio, k=args.k, n_samples=n_samples, random_state=args.random_state
-        )
-        sir.fit_resample(X[y == 0], sample_weight=weights)
-        chosen = sir.sample_indices_
-    with steps.step("writing"):
-        write_table(args.output, candidates.data.take(chosen))
-    steps.close()
+    with Steps("resample", 4) as steps:
+        with steps.step("reading"):
+            candidates = read_table(args.candidates, "CANDIDATES")
+            target = read_table(args.target, "TARGET")
+            X, y, features = _stacked(candidates, target, args)
+        n_candidates = candidates.n_rows
+        n_samples = args.n_samples
+        if n_samples is None:
+            n_samples = n_candidates // args.k
+        if n_samples < 1 or n_samples * args.k > n_candidates:
+            raise CommandError(
+                f"{n_samples} rows with -k {args.k} need {max(n_samples, 1) * args.k} "
+                f"distinct candidates but {candidates.path} has {n_candidates}; lower "
+                "-n or -k"
+            )
+        ratio = _ratio_estimator(args)
+        with steps.step(f"{args.cv}-fold cross-fitting"):
+            # Out-of-fold weights: the classifier was trained on the candidates,
+            # and its in-sample weights would overstate how well they fit.
+            weights = ratio.fit_predict_weight(X, y)[y == 0]
+        with steps.step("resampling"):
+            sir = SIRResampler(
+                ratio, k=args.k, n_samples=n_samples, random_state=args.random_state
+            )
+            sir.fit_resample(X[y == 0], sample_weight=weights)
+            chosen = sir.sample_indices_
+        with steps.step("writing"):
+            write_table(args.output, candidates.data.take(chosen))
     ess = effective_sample_size(weights)
     out.write(
         f"skratio resample: {n_candidates} candidates, {target.n_rows} target "

@@ -18,7 +18,8 @@ def install_hint(extra):
 class Steps:
     """A progress bar over the steps of a command (tqdm, when installed).
 
-    Shown on stderr only when it is a terminal.
+    Shown on stderr only when it is a terminal; a context manager that
+    removes the bar at the end.
     """
 
     def __init__(self, command, n_steps):
@@ -44,7 +45,11 @@ class Steps:
         if self._bar is not None:
             self._bar.update()
 
-    def close(self):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        # Also on an error: the error's line then starts a line of its own.
         if self._bar is not None:
             self._bar.close()
 

@@ -18,9 +18,8 @@ def demo(args, out):
     if args.plot is not None:
         check_figure_path(args.plot)
         check_outputs([("--plot", args.plot)], [])
-    steps = Steps("demo", 4)
-    results = demo_data(args, steps)
-    steps.close()
+    with Steps("demo", 4) as steps:
+        results = demo_data(args, steps)
     demo_report(results, args, out)
     if args.plot is not None:
         demo_figure(results, args.plot, out)
