@@ -95,6 +95,8 @@ class Table:
         kind = column.type
         if pa.types.is_dictionary(kind):
             column, kind = column.cast(kind.value_type), kind.value_type
+        if column.null_count:  # Parquet only: CSV cells are never null
+            self._cell_error(name, _first(pc.is_null(column)), "empty cell")
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             text = pc.utf8_trim_whitespace(column)
             empty = pc.equal(text, "")
@@ -120,8 +122,6 @@ class Table:
                 f"{self.path}: column {name!r} is not numeric (type {kind}); choose "
                 "numeric feature columns with --columns"
             )
-        elif column.null_count:
-            self._cell_error(name, _first(pc.is_null(column)), "empty cell")
         values = column.cast(pa.float64()).to_numpy()
         finite = np.isfinite(values)
         if not finite.all():
