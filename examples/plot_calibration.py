@@ -38,9 +38,9 @@ X_train, X_test, y_train, y_test, _, log_ratio_test = train_test_split(
 # %%
 # Naive Bayes, before and after calibration
 # -----------------------------------------
-naive = DensityRatioEstimator(GaussianNB()).fit(X_train, y_train)
+naive = DensityRatioEstimator(GaussianNB(), random_state=0).fit(X_train, y_train)
 calibrated = CalibratedRatio(
-    DensityRatioEstimator(GaussianNB()), method="sigmoid", cv=5
+    DensityRatioEstimator(GaussianNB(), random_state=0), method="sigmoid", cv=5
 ).fit(X_train, y_train)
 
 for name, estimator in [("naive Bayes", naive), ("calibrated", calibrated)]:
