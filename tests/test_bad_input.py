@@ -878,3 +878,43 @@ def test_cli_parquet_missing_or_infinite_feature_names_the_row(tmp_path):
     _one_error_line(
         result, "inf.parquet, row 4, column 'x': inf is not a finite number"
     )
+
+
+# ---------------------------------------------------------------------------
+# Meta-estimators
+# ---------------------------------------------------------------------------
+# A meta-estimator fits the ratio estimator it holds on its own 0/1 domain
+# labels (1 = the reference, or the unlabelled target rows). A target_label of
+# the ratio estimator that names another domain would invert every weight
+# (correlation -0.98 with the true log-ratio before this check): it is refused.
+
+
+def _meta_estimators(ratio):
+    from sklearn.linear_model import LinearRegression
+    from sklearn.neighbors import KernelDensity
+
+    from skratio import ReweightedEstimator, WeightedGenerativeTrainer
+
+    y_regression = np.where(y == 0, X[:, 0], np.nan)
+    return [
+        (WeightedGenerativeTrainer(KernelDensity(), ratio, random_state=0), y),
+        (ReweightedEstimator(LinearRegression(), ratio, random_state=0), y_regression),
+    ]
+
+
+@pytest.mark.parametrize(
+    "ratio, pattern",
+    [
+        (DensityRatioEstimator(target_label=0), r"target_label=0 disagrees"),
+        (
+            CalibratedRatio(DensityRatioEstimator(target_label=0)),
+            r"estimator__target_label=0 disagrees",
+        ),
+        (DensityRatioEstimator(target_label="ref"), r"target_label='ref' disagrees"),
+    ],
+    ids=["target_label=0", "CalibratedRatio(target_label=0)", "target_label='ref'"],
+)
+def test_meta_estimators_refuse_a_ratio_estimator_with_another_target(ratio, pattern):
+    for meta, labels in _meta_estimators(ratio):
+        with pytest.raises(ValueError, match=pattern + r".*inverted"):
+            meta.fit(X, labels)
