@@ -52,6 +52,7 @@ from sklearn.utils.validation import (
 
 from ._dask import is_dask_collection, predict_lazily
 from ._domains import SOURCE, check_domain_labels, encode_domain_labels
+from ._validation import check_class_weight_labels, check_no_text_columns
 from ._weights import (
     check_no_resampling,
     domain_log_odds,
@@ -214,6 +215,7 @@ class BaseRatioEstimator(
 
     def _validate_fit_data(self, X, y, sample_weight):
         """Validate ``(X, y, sample_weight)`` once; set ``classes_``."""
+        check_no_text_columns(X, self._domain_classifier(), type(self).__name__)
         X, y = validate_data(self, X, y, **self._input_checks())
         self.classes_, y_encoded = self._encode_labels(y)
         weights_given = sample_weight is not None
@@ -221,6 +223,7 @@ class BaseRatioEstimator(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
         classifier = self._domain_classifier(sparse.issparse(X))
+        check_class_weight_labels(classifier, self.classes_, type(self).__name__)
         if self._ratio_options()["prior_ratio"] is None:
             check_no_resampling(classifier)
         fit_params = self._classifier_fit_params(
@@ -230,6 +233,7 @@ class BaseRatioEstimator(
 
     def _validate_X_predict(self, X):
         check_is_fitted(self)
+        check_no_text_columns(X, self._domain_classifier(), type(self).__name__)
         return validate_data(self, X, reset=False, **self._input_checks())
 
     # -------------------------------------------------------------- fitting

@@ -200,6 +200,24 @@ def _describe(labels):
     return "[" + ", ".join(repr(label) for label in labels.tolist()) + "]"
 
 
+def check_one_label_type(y, estimator_name):
+    """A ValueError for labels that mix numbers and strings (e.g. 0 and '1').
+
+    scikit-learn calls such a target of "unknown" type; the cause is the mix.
+    """
+    y = np.asarray(y)
+    if y.dtype.kind != "O":
+        return
+    text = next((v for v in y.ravel() if isinstance(v, (str, bytes))), None)
+    other = next((v for v in y.ravel() if not isinstance(v, (str, bytes))), None)
+    if text is not None and other is not None:
+        raise ValueError(
+            f"{estimator_name}: the domain labels in y mix strings and other "
+            f"values (e.g. {text!r} and {other!r}); give every label the same "
+            "type, e.g. all 0/1 or all strings."
+        )
+
+
 def check_domain_labels(y, estimator_name, target_label=None):
     """Return ``(classes, y_encoded)`` for exactly two domain labels.
 
@@ -209,6 +227,7 @@ def check_domain_labels(y, estimator_name, target_label=None):
     Raises a ValueError for one label, more than two, or labels outside
     {0, 1}, {False, True}, {-1, 1} without ``target_label``.
     """
+    check_one_label_type(y, estimator_name)
     check_classification_targets(y)
     labels = np.unique(y)
     if labels.shape[0] == 1:
@@ -243,6 +262,7 @@ def check_source_target_labels(y, estimator_name, target_label=None):
     Raises a ValueError for one label, or for three or more labels without a
     ``target_label`` found among them.
     """
+    check_one_label_type(y, estimator_name)
     check_classification_targets(y)
     labels = np.unique(y)
     if labels.shape[0] <= 2:

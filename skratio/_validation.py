@@ -54,7 +54,9 @@ def check_weights(weights, name="weights"):
 
 def check_target_proba(y_proba):
     """Probability of the target domain, from a (n,) or (n, 2) array."""
-    y_proba = check_array(y_proba, ensure_2d=False, dtype=np.float64, input_name="y_proba")
+    y_proba = check_array(
+        y_proba, ensure_2d=False, dtype=np.float64, input_name="y_proba"
+    )
     if y_proba.ndim == 2:
         if y_proba.shape[1] != 2:
             raise ValueError(
@@ -81,3 +83,88 @@ def check_domain_predictions(y_true, y_proba, sample_weight, target_label=None):
     sample_weight = check_weights(sample_weight, "sample_weight")
     check_consistent_length(y_true, sample_weight)
     return y_true, y_proba, sample_weight
+
+
+def _first_text(values):
+    """The first str or bytes item of a 1-D sequence, or None."""
+    for value in values:
+        if isinstance(value, (str, bytes)):
+            return value
+    return None
+
+
+def text_column(X):
+    """``(column, value)`` of the first column of ``X`` holding text, or None.
+
+    ``column`` is a DataFrame's column name, else the position. Only object
+    and string columns are read: a categorical dtype is a declared encoding
+    that some classifiers take.
+    """
+    if hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc"):
+        for position, dtype in enumerate(X.dtypes):
+            if getattr(dtype, "kind", "O") in "OSU":
+                value = _first_text(X.iloc[:, position])
+                if value is not None:
+                    return X.columns[position], value
+        return None
+    if hasattr(X, "toarray") or not hasattr(X, "__len__"):
+        return None
+    X = np.asarray(X)
+    if X.ndim != 2 or X.dtype.kind not in "OSU":
+        return None
+    for column in range(X.shape[1]):
+        value = _first_text(X[:, column])
+        if value is not None:
+            return column, value
+    return None
+
+
+def _could_encode_text(classifier):
+    """Whether ``classifier`` holds a step that may turn text into numbers."""
+    parts = [classifier]
+    if hasattr(classifier, "get_params"):
+        parts += list(classifier.get_params(deep=True).values())
+    return any(
+        type(part).__name__.endswith(("Encoder", "Vectorizer", "ColumnTransformer"))
+        for part in parts
+    )
+
+
+def check_no_text_columns(X, classifier, estimator_name):
+    """A ValueError naming the first text column of ``X`` that ``classifier``
+    cannot read (it holds no encoder), instead of a conversion error from
+    deep inside it."""
+    found = text_column(X)
+    if found is None or _could_encode_text(classifier):
+        return
+    column, value = found
+    raise ValueError(
+        f"{estimator_name}: column {column!r} of X holds text (e.g. {value!r}), "
+        "which the domain classifier cannot read: it needs numbers. Encode the "
+        "column (e.g. a ColumnTransformer with a OneHotEncoder in a pipeline "
+        "with the classifier) or drop it."
+    )
+
+
+def check_class_weight_labels(classifier, classes, estimator_name):
+    """A ValueError when ``class_weight`` names the user's labels.
+
+    The domain classifier is fitted on labels encoded 0 (source,
+    ``classes[0]``) and 1 (target, ``classes[-1]``), so a ``class_weight``
+    keyed by the original labels would not match them.
+    """
+    if not hasattr(classifier, "get_params"):
+        return
+    labels = np.asarray(classes).tolist()
+    source, target = labels[0], labels[-1]
+    for name, value in classifier.get_params(deep=True).items():
+        if not name.endswith("class_weight") or not isinstance(value, dict):
+            continue
+        # Labels 0 (source) and 1 (target) are their own encoding.
+        if set(value) == {source, target} and [source, target] != [0, 1]:
+            fix = f"{{0: {value[source]!r}, 1: {value[target]!r}}}"
+            raise ValueError(
+                f"{estimator_name} fits its domain classifier on labels 0 (source, "
+                f"{source!r}) and 1 (target, {target!r}), so its class_weight "
+                f"{value!r} names no label it sees: use class_weight={fix}."
+            )

@@ -1,15 +1,20 @@
 """Plots that show whether density-ratio weights can be trusted.
 
-Displays follow scikit-learn's pattern: build one with ``from_estimator`` or
-``from_weights`` / ``from_predictions``, or from precomputed values and
-:meth:`WeightDistributionDisplay.plot` / :meth:`RatioCalibrationDisplay.plot`;
-the matplotlib artists are kept as attributes ending in ``_``.
-matplotlib is imported only when a display is built, so skratio does not need
-it otherwise (``pip install -e ".[plot]"`` in skratio's source folder).
+Displays follow scikit-learn's pattern: ``from_estimator`` and ``from_weights``
+/ ``from_predictions`` compute the values to plot, the constructor only stores
+them, and :meth:`WeightDistributionDisplay.plot` /
+:meth:`RatioCalibrationDisplay.plot` draw them; the matplotlib artists are kept
+as attributes ending in ``_``. matplotlib is imported only by the ``from_*``
+methods and ``plot``, so skratio does not need it otherwise
+(``pip install -e ".[plot]"`` in skratio's source folder).
 """
 
 import numpy as np
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
+
+# Private since scikit-learn 1.5 (no longer exported by sklearn.utils), but it
+# is the check that scikit-learn's own Displays make.
+from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
 from ._domains import encode_domain_labels
@@ -18,20 +23,37 @@ from .metrics import _calibration_bins, expected_calibration_error
 __all__ = ["RatioCalibrationDisplay", "WeightDistributionDisplay"]
 
 
-def _pyplot(caller):
-    """matplotlib.pyplot, or an ImportError that says how to install it."""
+def _check_matplotlib(caller):
+    """Raise an ImportError that names the plot extra unless matplotlib imports.
+
+    scikit-learn's message names ``pip install matplotlib`` only; skratio is
+    installed from its source folder, and the plot extra sets the lowest
+    matplotlib version that skratio supports.
+    """
     try:
-        import matplotlib.pyplot as plt
+        check_matplotlib_support(caller)
     except ImportError as error:
         raise ImportError(
             f"{caller} needs matplotlib. Install it with "
             'the plot extra: `pip install -e ".[plot]"` in skratio\'s source folder '
             "(or `pip install matplotlib`)."
         ) from error
+
+
+def _pyplot(caller):
+    """matplotlib.pyplot, or the ImportError of :func:`_check_matplotlib`."""
+    _check_matplotlib(caller)
+    import matplotlib.pyplot as plt
+
     return plt
 
 
 def _axes(ax, caller):
+    """``ax``, or the axes of a new pyplot figure.
+
+    pyplot (which picks a backend) is imported only here, so that drawing on
+    the axes of a bare ``matplotlib.figure.Figure`` does not import it.
+    """
     if ax is None:
         _, ax = _pyplot(caller).subplots()
     return ax
@@ -46,24 +68,24 @@ class WeightDistributionDisplay:
     mean weight of group ``z`` over source rows estimates
     ``p_target(z) / p_source(z)``.
 
-    Build it with :meth:`from_estimator` or :meth:`from_weights`.
+    Build it with :meth:`from_estimator` or :meth:`from_weights`, which compute
+    the values below and plot them. The constructor only stores values
+    computed beforehand; call :meth:`plot` to draw them.
 
     Parameters
     ----------
-    weights : array-like of shape (n_samples,)
-        Non-negative, finite importance weights (e.g. of the source rows).
-    groups : array-like of shape (n_samples,), default=None
-        Group of each row (e.g. a sensitive attribute); ``None`` puts all rows
-        in one group.
+    group_weights : list of ndarray
+        The weights of each group's rows, one array per group, in the order of
+        ``group_labels``.
+    group_labels : ndarray of shape (n_groups,)
+        The groups.
+    mean_weights : ndarray of shape (n_groups,)
+        Mean weight of each group.
     name : str, default=None
         Title of the plot.
 
     Attributes
     ----------
-    group_labels : ndarray of shape (n_groups,)
-        The groups, as sorted by :func:`numpy.unique`.
-    mean_weights : ndarray of shape (n_groups,)
-        Mean weight of each group.
     bin_edges_ : ndarray of shape (bins + 1,)
         Edges of the histogram bins shared by all groups.
     counts_ : list of ndarray
@@ -93,32 +115,35 @@ class WeightDistributionDisplay:
     >>> weights = np.array([0.5, 0.6, 0.4, 3.0, 2.5])
     >>> groups = np.array(["common", "common", "common", "rare", "rare"])
     >>> display = WeightDistributionDisplay.from_weights(weights, groups)
-    >>> display.mean_weights.round(2).tolist()
-    [0.5, 2.75]
+    >>> display.group_labels.tolist(), display.mean_weights.round(2).tolist()
+    (['common', 'rare'], [0.5, 2.75])
+
+    From values computed beforehand, e.g. to redraw them:
+
+    >>> display = WeightDistributionDisplay(
+    ...     [np.array([0.5, 0.6, 0.4]), np.array([3.0, 2.5])],
+    ...     np.array(["common", "rare"]),
+    ...     np.array([0.5, 2.75]),
+    ...     name="weights per group",
+    ... )
+    >>> display = display.plot(bins=10)
+    >>> display.ax_.get_title()
+    'weights per group'
     """
 
-    def __init__(self, weights, groups=None, *, name=None):
-        weights = column_or_1d(
-            check_array(
-                weights, ensure_2d=False, dtype=np.float64, input_name="weights"
+    def __init__(self, group_weights, group_labels, mean_weights, *, name=None):
+        if not len(group_weights) == len(group_labels) == len(mean_weights):
+            raise ValueError(
+                "group_weights, group_labels and mean_weights need one entry per group."
             )
-        )
-        if (weights < 0).any():
-            raise ValueError("weights must be non-negative.")
-        if groups is None:
-            groups = np.zeros(weights.shape[0], dtype=int)
-        groups = column_or_1d(np.asarray(groups))
-        check_consistent_length(weights, groups)
-        self.weights = weights
-        self.groups = groups
+        self.group_weights = group_weights
+        self.group_labels = group_labels
+        self.mean_weights = mean_weights
         self.name = name
-        self.group_labels, group_index = np.unique(groups, return_inverse=True)
-        self.mean_weights = np.bincount(group_index, weights=weights) / np.bincount(
-            group_index
-        )
 
     def _bin_edges(self, bins, log_scale):
-        low, high = self.weights.min(), self.weights.max()
+        low = min(np.min(weights) for weights in self.group_weights)
+        high = max(np.max(weights) for weights in self.group_weights)
         if log_scale:
             if low <= 0:
                 raise ValueError(
@@ -153,16 +178,28 @@ class WeightDistributionDisplay:
         -------
         display : WeightDistributionDisplay
             Object that stores the computed values and the artists.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from skratio.plotting import WeightDistributionDisplay
+        >>> display = WeightDistributionDisplay.from_weights([1.0, 2.0, 2.5, 4.0])
+        >>> display = display.plot(bins=3, log_scale=False, ref_line=False)
+        >>> display.bin_edges_.tolist(), display.reference_line_ is None
+        ([1.0, 2.0, 3.0, 4.0], True)
         """
-        ax = _axes(ax, "WeightDistributionDisplay.plot")
+        ax = _axes(ax, f"{type(self).__name__}.plot")
         self.bin_edges_ = self._bin_edges(bins, log_scale)
         hist_kwargs = {"histtype": "step", "linewidth": 1.5, **kwargs}
         self.counts_, self.hists_, self.mean_lines_ = [], [], []
-        single_group = self.group_labels.shape[0] == 1
-        for label, mean_weight in zip(self.group_labels, self.mean_weights):
+        single_group = len(self.group_labels) == 1
+        for weights, label, mean_weight in zip(
+            self.group_weights, self.group_labels, self.mean_weights
+        ):
             legend = "all rows" if single_group else f"group {label}"
             counts, _, patches = ax.hist(
-                self.weights[self.groups == label],
+                weights,
                 bins=self.bin_edges_,
                 label=f"{legend} (mean {mean_weight:.3g})",
                 **hist_kwargs,
@@ -206,9 +243,10 @@ class WeightDistributionDisplay:
         Parameters
         ----------
         weights : array-like of shape (n_samples,)
-            Non-negative, finite importance weights.
+            Non-negative, finite importance weights (e.g. of the source rows).
         groups : array-like of shape (n_samples,), default=None
-            Group of each row; ``None`` puts all rows in one group.
+            Group of each row (e.g. a sensitive attribute); ``None`` puts all
+            rows in one group. The groups are sorted as by :func:`numpy.unique`.
         name : str, default=None
             Title of the plot.
         ax : matplotlib Axes, default=None
@@ -226,9 +264,39 @@ class WeightDistributionDisplay:
         -------
         display : WeightDistributionDisplay
             Object that stores the computed values and the artists.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from skratio.plotting import WeightDistributionDisplay
+        >>> display = WeightDistributionDisplay.from_weights(
+        ...     [0.5, 0.7, 2.0, 3.0], groups=["a", "a", "b", "b"], name="demo")
+        >>> [weights.tolist() for weights in display.group_weights]
+        [[0.5, 0.7], [2.0, 3.0]]
+        >>> display.mean_weights.tolist()
+        [0.6, 2.5]
         """
-        _pyplot("WeightDistributionDisplay.from_weights")
-        display = cls(weights, groups, name=name)
+        _check_matplotlib(f"{cls.__name__}.from_weights")
+        weights = column_or_1d(
+            check_array(
+                weights, ensure_2d=False, dtype=np.float64, input_name="weights"
+            )
+        )
+        if (weights < 0).any():
+            raise ValueError("weights must be non-negative.")
+        if groups is None:
+            groups = np.zeros(weights.shape[0], dtype=int)
+        groups = column_or_1d(np.asarray(groups))
+        check_consistent_length(weights, groups)
+        group_labels, group_index = np.unique(groups, return_inverse=True)
+        group_weights = [
+            weights[group_index == index] for index in range(group_labels.shape[0])
+        ]
+        mean_weights = np.bincount(group_index, weights=weights) / np.bincount(
+            group_index
+        )
+        display = cls(group_weights, group_labels, mean_weights, name=name)
         return display.plot(
             ax=ax, bins=bins, log_scale=log_scale, ref_line=ref_line, **kwargs
         )
@@ -276,8 +344,24 @@ class WeightDistributionDisplay:
         -------
         display : WeightDistributionDisplay
             Object that stores the computed values and the artists.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skratio import DensityRatioEstimator
+        >>> from skratio.datasets import make_gaussian_shift
+        >>> from skratio.plotting import WeightDistributionDisplay
+        >>> X, y, _ = make_gaussian_shift(200, 200, random_state=0)
+        >>> ratio = DensityRatioEstimator(LogisticRegression()).fit(X, y)
+        >>> X_new, y_new, _ = make_gaussian_shift(200, 200, random_state=1)
+        >>> display = WeightDistributionDisplay.from_estimator(
+        ...     ratio, X_new[y_new == 0], X_new[y_new == 0, 0] > 0)
+        >>> display.group_labels.tolist(), display.ax_.get_title()
+        ([False, True], 'DensityRatioEstimator')
         """
-        _pyplot("WeightDistributionDisplay.from_estimator")
+        _check_matplotlib(f"{cls.__name__}.from_estimator")
         check_is_fitted(estimator)
         weights = estimator.predict_weight(X)
         return cls.from_weights(
@@ -302,7 +386,9 @@ class RatioCalibrationDisplay:
     expected calibration error
     (:func:`skratio.metrics.expected_calibration_error`) of each curve.
 
-    Build it with :meth:`from_estimator` or :meth:`from_predictions`.
+    Build it with :meth:`from_estimator` or :meth:`from_predictions`, which
+    compute the values below and plot them. The constructor only stores values
+    computed beforehand; call :meth:`plot` to draw them.
 
     Parameters
     ----------
@@ -332,6 +418,7 @@ class RatioCalibrationDisplay:
 
     Examples
     --------
+    >>> import numpy as np
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from skratio.plotting import RatioCalibrationDisplay
@@ -339,6 +426,14 @@ class RatioCalibrationDisplay:
     ...     [0, 0, 1, 1], [0.1, 0.3, 0.7, 0.9], n_bins=2)
     >>> display.prob_true[0].tolist(), display.prob_pred[0].round(2).tolist()
     ([0.0, 1.0], [0.2, 0.8])
+
+    From values computed beforehand, e.g. to redraw them:
+
+    >>> display = RatioCalibrationDisplay(
+    ...     [np.array([0.0, 1.0])], [np.array([0.2, 0.8])], [0.2], ["classifier"])
+    >>> display = display.plot(ref_line=False)
+    >>> display.lines_[0].get_label()
+    'classifier (ECE 0.200)'
     """
 
     def __init__(self, prob_true, prob_pred, calibration_errors, labels):
@@ -373,8 +468,19 @@ class RatioCalibrationDisplay:
         -------
         display : RatioCalibrationDisplay
             Object that stores the computed values and the artists.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from skratio.plotting import RatioCalibrationDisplay
+        >>> display = RatioCalibrationDisplay.from_predictions(
+        ...     [0, 0, 1, 1], [0.1, 0.3, 0.7, 0.9], n_bins=2)
+        >>> display = display.plot(ref_line=False, color="C3")
+        >>> display.reference_line_ is None, display.lines_[0].get_color()
+        (True, 'C3')
         """
-        ax = _axes(ax, "RatioCalibrationDisplay.plot")
+        ax = _axes(ax, f"{type(self).__name__}.plot")
         self.reference_line_ = (
             ax.plot([0, 1], [0, 1], "k:", label="perfectly calibrated")[0]
             if ref_line
@@ -449,8 +555,24 @@ class RatioCalibrationDisplay:
         -------
         display : RatioCalibrationDisplay
             Object that stores the computed values and the artists.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from skratio.plotting import RatioCalibrationDisplay
+        >>> display = RatioCalibrationDisplay.from_predictions(
+        ...     [0, 0, 1, 1],
+        ...     [0.05, 0.1, 0.9, 0.95],
+        ...     y_proba_calibrated=[0.3, 0.4, 0.6, 0.7],
+        ...     n_bins=2,
+        ... )
+        >>> display.labels
+        ['classifier, before calibration', 'classifier, after calibration']
+        >>> [round(error, 3) for error in display.calibration_errors]
+        [0.075, 0.35]
         """
-        _pyplot("RatioCalibrationDisplay.from_predictions")
+        _check_matplotlib(f"{cls.__name__}.from_predictions")
         name = "classifier" if name is None else name
         curves = [(y_proba, name)]
         if y_proba_calibrated is not None:
@@ -458,7 +580,11 @@ class RatioCalibrationDisplay:
                 (y_proba, f"{name}, before calibration"),
                 (y_proba_calibrated, f"{name}, after calibration"),
             ]
-        binning = dict(n_bins=n_bins, strategy=strategy, sample_weight=sample_weight)
+        binning = {
+            "n_bins": n_bins,
+            "strategy": strategy,
+            "sample_weight": sample_weight,
+        }
         prob_true, prob_pred, errors, labels = [], [], [], []
         for proba, label in curves:
             bin_true, bin_pred, _ = _calibration_bins(y_true, proba, **binning)
@@ -518,8 +644,23 @@ class RatioCalibrationDisplay:
         -------
         display : RatioCalibrationDisplay
             Object that stores the computed values and the artists.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from skratio import CalibratedRatio, DensityRatioEstimator
+        >>> from skratio.datasets import make_gaussian_shift
+        >>> from skratio.plotting import RatioCalibrationDisplay
+        >>> X, y, _ = make_gaussian_shift(300, 300, random_state=0)
+        >>> ratio = CalibratedRatio(DensityRatioEstimator(GaussianNB())).fit(X, y)
+        >>> X_test, y_test, _ = make_gaussian_shift(300, 300, random_state=1)
+        >>> display = RatioCalibrationDisplay.from_estimator(ratio, X_test, y_test)
+        >>> display.labels
+        ['CalibratedRatio, before calibration', 'CalibratedRatio, after calibration']
         """
-        _pyplot("RatioCalibrationDisplay.from_estimator")
+        _check_matplotlib(f"{cls.__name__}.from_estimator")
         check_is_fitted(estimator)
         y_true = encode_domain_labels(column_or_1d(np.asarray(y)), estimator.classes_)
         proba = estimator.predict_proba(X)[:, 1]

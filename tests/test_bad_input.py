@@ -880,6 +880,103 @@ def test_cli_parquet_missing_or_infinite_feature_names_the_row(tmp_path):
     )
 
 
+@pytest.mark.parametrize("scale", [1e80, 1e300])
+def test_telescoping_on_huge_finite_values_says_what_overflowed(scale):
+    # 1e300 gave "Input X contains infinity"; 1e80 silently flat weights.
+    from skratio import TelescopingRatio
+
+    with pytest.raises(ValueError, match=r"squares the features .* Standardise X"):
+        TelescopingRatio(random_state=0).fit(X * scale, y)
+    # A classifier of one's own takes the values as they are.
+    TelescopingRatio(LogisticRegression(), random_state=0).fit(X * 1e80, y)
+
+
+def test_telescoping_below_the_overflow_bound_fits_as_on_standardised_values():
+    # The default bridges are invariant to scaling the features: the weights
+    # at scale 1e70 equal those at scale 1 up to rounding.
+    from skratio import TelescopingRatio
+
+    small = TelescopingRatio(random_state=0).fit(X, y).predict_weight(X)
+    large = TelescopingRatio(random_state=0).fit(X * 1e70, y)
+    np.testing.assert_allclose(large.predict_weight(X * 1e70), small, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [DensityRatioEstimator(), CalibratedRatio(), "TelescopingRatio"],
+    ids=["DensityRatioEstimator", "CalibratedRatio", "TelescopingRatio"],
+)
+def test_a_text_column_is_named(estimator):
+    pd = pytest.importorskip("pandas")
+    from sklearn.base import clone
+
+    from skratio import TelescopingRatio
+
+    if estimator == "TelescopingRatio":
+        estimator = TelescopingRatio()
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["city"] = np.where(y == 1, "Lyon", "Paris")
+    with pytest.raises(ValueError, match="column 'city' of X holds text"):
+        clone(estimator).fit(frame, y)
+    fitted = clone(estimator).fit(frame.drop(columns="city"), y)
+    text = frame.drop(columns="city").astype(object)
+    text.loc[3, "b"] = "n/a"
+    with pytest.raises(ValueError, match="column 'b' of X holds text .*'n/a'"):
+        fitted.predict_weight(text)
+
+
+def test_a_classifier_that_encodes_text_takes_a_text_column():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["city"] = np.where(y == 1, "Lyon", "Paris")
+    # By position: the estimator hands the classifier an array.
+    classifier = make_pipeline(
+        make_column_transformer((OneHotEncoder(), [3]), remainder=StandardScaler()),
+        LogisticRegression(),
+    )
+    weights = DensityRatioEstimator(classifier).fit(frame, y).predict_weight(frame)
+    assert np.isfinite(weights).all()
+
+
+def test_a_generator_of_strings_is_named():
+    from skratio import SIRResampler
+
+    class TextGenerator:
+        def sample(self, n_samples, random_state=None):
+            return np.full((n_samples, 3), "a", dtype=object)
+
+    ratio = DensityRatioEstimator().fit(X, y)
+    with pytest.raises(ValueError, match="column 0 of X holds text \\(e.g. 'a'\\)"):
+        SIRResampler(ratio, k=2, random_state=0).sample(TextGenerator(), 5)
+
+
+def test_labels_mixing_numbers_and_strings_are_named():
+    mixed = np.array([0 if label == 0 else "1" for label in y], dtype=object)
+    with pytest.raises(ValueError, match="mix strings and other values"):
+        DensityRatioEstimator().fit(X, mixed)
+
+
+def test_class_weight_by_the_users_labels_gets_the_encoded_keys():
+    labels = np.where(y == 1, "ref", "bias")
+    classifier = LogisticRegression(class_weight={"bias": 1, "ref": 10})
+    for estimator in (
+        DensityRatioEstimator(classifier, target_label="ref"),
+        CalibratedRatio(DensityRatioEstimator(classifier, target_label="ref")),
+    ):
+        with pytest.raises(
+            ValueError, match=r"0 \(source, 'bias'\) and 1 \(target, 'ref'\).*"
+            r"class_weight=\{0: 1, 1: 10\}"
+        ):
+            estimator.fit(X, labels)
+    # The encoded keys work, and so do 0/1 labels' own keys.
+    encoded = LogisticRegression(class_weight={0: 1, 1: 10})
+    DensityRatioEstimator(encoded, target_label="ref").fit(X, labels)
+    DensityRatioEstimator(encoded).fit(X, y)
+
+
 # ---------------------------------------------------------------------------
 # Meta-estimators
 # ---------------------------------------------------------------------------

@@ -40,6 +40,8 @@ def test_weight_distribution_data_and_artists(pyplot):
         weights, groups, bins=20, name="demo"
     )
     assert display.group_labels.tolist() == ["common", "rare"]
+    np.testing.assert_array_equal(display.group_weights[0], weights[:80])
+    np.testing.assert_array_equal(display.group_weights[1], weights[80:])
     np.testing.assert_allclose(
         display.mean_weights, [weights[:80].mean(), weights[80:].mean()]
     )
@@ -78,6 +80,38 @@ def test_weight_distribution_linear_scale_single_group_and_given_axes(pyplot):
     assert display.reference_line_ is None
     assert display.mean_weights.tolist() == [0.875]
     assert display.counts_[0].sum() == 4
+
+
+def test_weight_distribution_init_stores_and_plot_draws_the_given_values(pyplot):
+    # Values computed beforehand, e.g. group means over more rows than the
+    # ones drawn: the constructor keeps them as given, and plot draws them
+    # without computing them again.
+    group_weights = [np.array([1.0, 2.2, 1.4]), np.array([3.9, 5.0])]
+    group_labels = np.array(["common", "rare"])
+    mean_weights = np.array([1.5, 4.5])
+    display = WeightDistributionDisplay(
+        group_weights, group_labels, mean_weights, name="given"
+    )
+    assert display.group_weights is group_weights
+    assert display.group_labels is group_labels
+    assert display.mean_weights is mean_weights
+    assert display.name == "given"
+    assert not hasattr(display, "ax_") and not hasattr(display, "bin_edges_")
+    assert display.plot(bins=4, log_scale=False) is display
+    np.testing.assert_allclose(display.bin_edges_, [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert [counts.tolist() for counts in display.counts_] == [
+        [2, 1, 0, 0],
+        [0, 0, 1, 1],
+    ]
+    assert [line.get_xdata()[0] for line in display.mean_lines_] == [1.5, 4.5]
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert legend[:2] == ["group common (mean 1.5)", "group rare (mean 4.5)"]
+    assert display.ax_.get_title() == "given"
+
+
+def test_weight_distribution_init_needs_one_entry_per_group():
+    with pytest.raises(ValueError, match="one entry per group"):
+        WeightDistributionDisplay([np.array([1.0])], np.array([0, 1]), [1.0])
 
 
 def test_weight_distribution_rejects_bad_weights(pyplot):
@@ -217,17 +251,98 @@ def test_calibration_display_from_predictions_before_and_after(pyplot):
     assert display.calibration_errors == pytest.approx([0.075, 0.35])
 
 
+def test_calibration_display_init_stores_and_plot_draws_the_given_values(pyplot):
+    prob_true = [np.array([0.1, 0.6]), np.array([0.3, 0.7])]
+    prob_pred = [np.array([0.2, 0.8]), np.array([0.25, 0.75])]
+    display = RatioCalibrationDisplay(prob_true, prob_pred, [0.05, 0.02], ["a", "b"])
+    assert display.prob_true is prob_true and display.prob_pred is prob_pred
+    assert not hasattr(display, "lines_")
+    _, ax = pyplot.subplots()
+    assert display.plot(ax=ax, ref_line=False) is display
+    assert display.ax_ is ax and display.reference_line_ is None
+    for line, x, y in zip(display.lines_, prob_pred, prob_true):
+        np.testing.assert_array_equal(line.get_xdata(), x)
+        np.testing.assert_array_equal(line.get_ydata(), y)
+    assert [line.get_label() for line in display.lines_] == [
+        "a (ECE 0.050)",
+        "b (ECE 0.020)",
+    ]
+    with pytest.raises(ValueError, match="one entry per curve"):
+        RatioCalibrationDisplay(prob_true, prob_pred, [0.05], ["a", "b"])
+
+
 # ---------------------------------------------------------------------------
 # matplotlib is optional
 
 
-def test_clear_error_without_matplotlib(monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r"skratio\[plot\]"):
-        WeightDistributionDisplay.from_weights([1.0, 2.0])
-    with pytest.raises(ImportError, match=r"skratio\[plot\]"):
-        RatioCalibrationDisplay.from_predictions([0, 1], [0.2, 0.7])
+def _hide_matplotlib(monkeypatch):
+    # A module set to None in sys.modules fails to import, as if not installed.
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+INSTALL_HINT = r'pip install -e "\.\[plot\]"'
+
+
+@pytest.mark.parametrize(
+    "build, caller",
+    [
+        (
+            lambda: WeightDistributionDisplay.from_weights([1.0, 2.0]),
+            "WeightDistributionDisplay.from_weights",
+        ),
+        (
+            lambda: RatioCalibrationDisplay.from_predictions([0, 1], [0.2, 0.7]),
+            "RatioCalibrationDisplay.from_predictions",
+        ),
+        (
+            lambda: WeightDistributionDisplay([np.ones(2)], np.zeros(1), [1.0]).plot(),
+            "WeightDistributionDisplay.plot",
+        ),
+        (
+            lambda: RatioCalibrationDisplay([[0.5]], [[0.5]], [0.0], ["a"]).plot(),
+            "RatioCalibrationDisplay.plot",
+        ),
+    ],
+)
+def test_clear_error_without_matplotlib(monkeypatch, build, caller):
+    # The constructors store values and need no matplotlib; building from data
+    # or plotting on new axes names the plot extra, after scikit-learn's check.
+    _hide_matplotlib(monkeypatch)
+    with pytest.raises(ImportError, match=INSTALL_HINT) as error:
+        build()
+    assert str(error.value).startswith(f"{caller} needs matplotlib.")
+    assert isinstance(error.value.__cause__, ImportError)
+    assert f"{caller} requires matplotlib" in str(error.value.__cause__)
+
+
+@pytest.mark.parametrize(
+    "display", [WeightDistributionDisplay, RatioCalibrationDisplay]
+)
+def test_from_estimator_checks_matplotlib_before_any_work(monkeypatch, display):
+    # An unfitted estimator would raise NotFittedError, were it looked at first.
+    _hide_matplotlib(monkeypatch)
+    with pytest.raises(ImportError, match=INSTALL_HINT):
+        display.from_estimator(DensityRatioEstimator(), [[0.0], [1.0]], [0, 1])
+
+
+def test_drawing_on_given_axes_does_not_import_pyplot():
+    # The command line draws on a bare Figure; importing pyplot would pick a
+    # backend (maybe a GUI one) for nothing.
+    code = (
+        "import sys\n"
+        "from matplotlib.figure import Figure\n"
+        "from skratio.plotting import RatioCalibrationDisplay, "
+        "WeightDistributionDisplay\n"
+        "WeightDistributionDisplay.from_weights([0.5, 2.0], ax=Figure().subplots())\n"
+        "RatioCalibrationDisplay.from_predictions(\n"
+        "    [0, 1], [0.2, 0.7], ax=Figure().subplots())\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
 
 
 def test_importing_skratio_does_not_import_matplotlib():
