@@ -128,8 +128,13 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         Folds of the out-of-fold weights (stratified by domain when an int)
         and, with ``power="auto"``, of the selection over source rows.
     scoring : str or callable, default=None
-        Scorer used by ``power="auto"`` (higher is better); ``None`` means
-        the estimator's ``score``. Unused for a numeric ``power``.
+        Scorer used by ``power="auto"`` (higher is better). ``None`` means the
+        log-loss (``"neg_log_loss"``) for a classifier with ``predict_proba``
+        and the estimator's ``score`` otherwise (R² for a regressor, which
+        ranks candidates as the weighted squared error does). A classifier's
+        ``score``, its accuracy, changes only where a prediction flips, so it
+        cannot see most of what flattening changes in the probabilities.
+        Unused for a numeric ``power``.
     unlabeled : "auto" or scalar, default="auto"
         Value of ``y`` marking unlabelled target rows: ``"auto"`` means
         ``NaN`` in a float ``y`` and ``-1`` in an integer or object ``y``.
@@ -413,6 +418,15 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         )
         return self
 
+    def _power_scoring(self):
+        """``scoring``, or the log-loss for a probabilistic classifier."""
+        if self.scoring is None and (
+            get_tags(self.estimator).estimator_type == "classifier"
+            and hasattr(self.estimator, "predict_proba")
+        ):
+            return "neg_log_loss"
+        return self.scoring
+
     def _is_regression(self):
         return get_tags(self.estimator).estimator_type == "regressor"
 
@@ -426,7 +440,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
             )
         else:
             splitter = check_cv(cv, y, classifier=not self._is_regression())
-        scorer = check_scoring(self.estimator, scoring=self.scoring)
+        scorer = check_scoring(self.estimator, scoring=self._power_scoring())
         folds = list(splitter.split(X, y))
         scores = {power: [] for power in AUTO_POWERS}
         # The validation rows are weighted by the plain ratio (power 1): that

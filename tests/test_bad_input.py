@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from skratio import (
     CalibratedRatio,
     DensityRatioEstimator,
+    TelescopingRatio,
     WeightedGenerativeTrainer,
     stack_domains,
 )
@@ -91,7 +92,7 @@ BAD_INPUT = [
         "string column in X",
         DensityRatioEstimator(),
         (np.column_stack([X, np.full(len(y), "a")]).astype(object), y),
-        (ValueError, "could not convert string to float"),
+        (ValueError, "column 0 of X holds text"),
     ),
     (
         "resampling pipeline",
@@ -137,6 +138,33 @@ BAD_INPUT = [
     ("sparse X", DensityRatioEstimator(), (sparse.csr_matrix(X), y), "finite"),
     ("boolean labels", CalibratedRatio(), (X, y == 1), "finite"),
     ("labels -1/1", DensityRatioEstimator(), (X, 2 * y - 1), "finite"),
+    (
+        "labels mixing numbers and strings",
+        DensityRatioEstimator(),
+        (X, np.array([0 if label == 0 else "1" for label in y], dtype=object)),
+        (ValueError, "mix strings and other values"),
+    ),
+    (
+        "class_weight keyed by string labels",
+        DensityRatioEstimator(
+            LogisticRegression(class_weight={"bias": 1, "ref": 10}),
+            target_label="ref",
+        ),
+        (X, np.where(y == 1, "ref", "bias")),
+        (ValueError, r"use class_weight=\{0: 1, 1: 10\}"),
+    ),
+    (
+        "TelescopingRatio on values beyond 1e76",
+        TelescopingRatio(),
+        (X * 1e300, y),
+        (ValueError, "squares the features"),
+    ),
+    (
+        "a boolean for an integer parameter",
+        DensityRatioEstimator(n_jobs=True),
+        (X, y),
+        (ValueError, r"'n_jobs' parameter .*not a bool"),
+    ),
 ]
 
 
@@ -883,8 +911,6 @@ def test_cli_parquet_missing_or_infinite_feature_names_the_row(tmp_path):
 @pytest.mark.parametrize("scale", [1e80, 1e300])
 def test_telescoping_on_huge_finite_values_says_what_overflowed(scale):
     # 1e300 gave "Input X contains infinity"; 1e80 silently flat weights.
-    from skratio import TelescopingRatio
-
     with pytest.raises(ValueError, match=r"squares the features .* Standardise X"):
         TelescopingRatio(random_state=0).fit(X * scale, y)
     # A classifier of one's own takes the values as they are.
@@ -894,8 +920,6 @@ def test_telescoping_on_huge_finite_values_says_what_overflowed(scale):
 def test_telescoping_below_the_overflow_bound_fits_as_on_standardised_values():
     # The default bridges are invariant to scaling the features: the weights
     # at scale 1e70 equal those at scale 1 up to rounding.
-    from skratio import TelescopingRatio
-
     small = TelescopingRatio(random_state=0).fit(X, y).predict_weight(X)
     large = TelescopingRatio(random_state=0).fit(X * 1e70, y)
     np.testing.assert_allclose(large.predict_weight(X * 1e70), small, rtol=1e-6)
@@ -909,8 +933,6 @@ def test_telescoping_below_the_overflow_bound_fits_as_on_standardised_values():
 def test_a_text_column_is_named(estimator):
     pd = pytest.importorskip("pandas")
     from sklearn.base import clone
-
-    from skratio import TelescopingRatio
 
     if estimator == "TelescopingRatio":
         estimator = TelescopingRatio()

@@ -456,3 +456,23 @@ def test_a_grid_search_summarises_the_collapse_of_its_fits():
     assert len(in_folds) == 1
     assert len(caught) <= 2
     assert all(w.filename == __file__ for w in caught)
+
+
+def test_power_auto_scores_a_classifier_by_its_log_loss():
+    # Accuracy moves only where a prediction flips: the flattening exponent
+    # is chosen by the log-loss of the probabilities unless scoring says so.
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0.0, 1.0, (300, 2)), rng.normal(1.0, 1.0, (150, 2))])
+    labels = (X[:, 0] + X[:, 1] + rng.normal(0.0, 1.0, 450) > 0.5).astype(int)
+    y = np.concatenate([labels[:300], np.full(150, -1)])
+
+    def scores(scoring):
+        model = ReweightedEstimator(
+            LogisticRegression(), power="auto", scoring=scoring, random_state=0
+        )
+        return model.fit(X, y).cv_scores_
+
+    default, log_loss, accuracy = scores(None), scores("neg_log_loss"), scores("accuracy")
+    assert default == log_loss
+    assert all(score < 0 for score in default.values())  # a loss, not an accuracy
+    assert default != accuracy

@@ -235,12 +235,15 @@ def test_the_bound_protects_any_ratio_estimator():
         )
     relative = trainer.weights_[y == 0] / trainer.weights_[y == 1][0]
     assert relative.max() <= 20.0 * (1 + 1e-12)
-    # The unbounded weights of the same estimator exceed the bound.
-    unbounded = clone(own).fit_predict_weight(X, y, cv=5)
+    # The unbounded weights of the same estimator exceed the bound (and
+    # collapse, as do those of a looser bound).
+    with pytest.warns(WeightCollapseWarning):
+        unbounded = clone(own).fit_predict_weight(X, y, cv=5)
     assert unbounded[y == 0].max() > 20.0
-    looser = WeightedGenerativeTrainer(
-        KernelDensity(), own, max_weight_ratio=50.0, random_state=0
-    ).fit(X, y)
+    with pytest.warns(WeightCollapseWarning):
+        looser = WeightedGenerativeTrainer(
+            KernelDensity(), own, max_weight_ratio=50.0, random_state=0
+        ).fit(X, y)
     assert (looser.weights_[y == 0] / looser.weights_[y == 1][0]).max() > 20.0
 
 
