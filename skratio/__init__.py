@@ -9,7 +9,7 @@ from ._calibration import CalibratedRatio
 from ._corrected import CorrectedGenerator
 from ._domains import stack_domains
 from ._multisource import MultiSourceRatio
-from ._ratio import DensityRatioEstimator
+from ._ratio import DensityRatioEstimator, default_classifier
 from ._reweight import ReweightedEstimator
 from ._sir import SIRResampler
 from ._telescoping import TelescopingRatio
@@ -29,6 +29,7 @@ __all__ = [
     "TelescopingRatio",
     "WeightCollapseWarning",
     "WeightedGenerativeTrainer",
+    "default_classifier",
     "stack_domains",
     "__version__",
 ]

@@ -24,6 +24,13 @@ leaves (:class:`~skratio.DensityRatioEstimator`,
     Optional: the log-odds of a fitted classifier; by default
     :func:`~skratio._weights.domain_log_odds`, bounded by the range of
     floating-point probabilities.
+``_calibration_method()``
+    Optional: ``"sigmoid"`` or ``"temperature"`` to calibrate the log-odds on
+    held-out rows (:mod:`skratio._scaling`), ``None`` (the default) not to.
+
+Every estimator records held-out overlap diagnostics (``overlap_``) in
+:meth:`~BaseRatioEstimator.fit_predict_weight` and warns with
+:class:`~skratio.PoorOverlapWarning` when they show the samples barely overlap.
 
 The arithmetic of the weights (prior correction, flattening, clipping) lives in
 module-level functions of :mod:`skratio._weights`.
@@ -34,6 +41,7 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.base import _fit_context
 from sklearn import config_context
@@ -51,7 +59,9 @@ from sklearn.utils.validation import (
 )
 
 from ._dask import is_dask_collection, predict_lazily
-from ._domains import SOURCE, check_domain_labels, encode_domain_labels
+from ._diagnostics import warn_if_poor_overlap
+from ._domains import SOURCE, TARGET, check_domain_labels, encode_domain_labels
+from ._scaling import IDENTITY, fit_log_odds_scaling
 from ._validation import check_class_weight_labels, check_no_text_columns
 from ._weights import (
     check_no_resampling,
@@ -60,13 +70,19 @@ from ._weights import (
     prior_ratio_from_counts,
     warn_if_weights_collapse,
 )
-from .metrics import negative_cross_entropy
+from .metrics import negative_cross_entropy, overlap_diagnostics
 
 # Rows weighed at once by predict_log_weight: the classifier's intermediate
 # arrays (a pipeline's scaled copy of X, the probabilities) then take a bounded
 # amount of memory however many rows are predicted, and a chunk of 2**16 rows
 # of a few dozen features stays in the CPU cache's reach.
 PREDICT_CHUNK_ROWS = 2**16
+
+# Folds of the held-out log-odds that ``fit`` calibrates on. Two folds fit the
+# classifier twice on half the rows, about the cost of one more fit on all of
+# them, and give every row a held-out log-odds; fit_predict_weight calibrates
+# on its own cross-fitting folds instead, at no extra cost.
+CALIBRATION_FOLDS = 2
 
 
 def _sample_weight_keys(classifier):
@@ -126,16 +142,37 @@ def _index_params(params, indices, n_samples):
     }
 
 
-def _fold_log_weight(classifier, X, y_encoded, sample_weight, fit_params, train, test,
-                     prior_ratio, log_odds):
-    """Fit a clone on ``train``; raw log-weights of ``test`` (before post-processing)."""
+def _fold_log_odds(classifier, X, y_encoded, sample_weight, fit_params, train, test,
+                   prior_ratio, log_odds):
+    """Fit a clone on ``train``: ``(log gamma, log-odds of the test rows)``."""
     classifier = clone(classifier)
     classifier.fit(X[train], y_encoded[train], **_index_params(fit_params, train, X.shape[0]))
     if prior_ratio is None:
         prior_ratio = prior_ratio_from_counts(
             y_encoded[train], sample_weight[train], classifier
         )
-    return np.log(prior_ratio) + log_odds(classifier, X[test])
+    return np.log(prior_ratio), log_odds(classifier, X[test])
+
+
+def _too_few_rows(estimator_name, y_encoded, n_folds, why):
+    counts = np.bincount(y_encoded, minlength=2)
+    return ValueError(
+        f"{estimator_name} cannot cross-fit: {why}. The domains have "
+        f"{counts[SOURCE]} source and {counts[TARGET]} target rows; each needs "
+        f"rows in the training part of every fold ({n_folds}). Give more rows of the "
+        "smaller domain, or fewer folds (cv=...); fit calibrates on 2 folds unless "
+        "calibration=None."
+    )
+
+
+def check_folds_hold_both_domains(folds, y_encoded, estimator_name):
+    """Refuse cross-fitting folds whose training rows miss a domain."""
+    for position, (train, _) in enumerate(folds):
+        if np.unique(y_encoded[train]).shape[0] < 2:
+            raise _too_few_rows(
+                estimator_name, y_encoded, len(folds),
+                f"the training rows of fold {position} hold only one domain",
+            )
 
 
 def classifier_input_tags(classifier):
@@ -188,6 +225,23 @@ class BaseRatioEstimator(
 
     _log_odds = staticmethod(domain_log_odds)
 
+    def _calibration_method(self):
+        """``"sigmoid"``, ``"temperature"`` or None: the held-out calibration."""
+        return None
+
+    def _log_odds_scaling(self):
+        """The fitted ``(scale, shift)`` of the log-odds; the identity if none."""
+        return getattr(self, "log_odds_scaling_", IDENTITY)
+
+    def _calibrated_log_odds(self, X):
+        """Log-odds of the fitted classifier, through the fitted calibration."""
+        log_odds = self._log_odds(self.classifier_, X)
+        scale, shift = self._log_odds_scaling()
+        if (scale, shift) != IDENTITY:
+            log_odds *= scale
+            log_odds += shift
+        return log_odds
+
     # ------------------------------------------------------------ validation
     def _classifier_tags(self):
         """Input tags of the domain classifier; sparse if its sparse variant is."""
@@ -237,8 +291,57 @@ class BaseRatioEstimator(
         return validate_data(self, X, reset=False, **self._input_checks())
 
     # -------------------------------------------------------------- fitting
+    def _held_out_log_odds(self, X, y_encoded, sample_weight, classifier, fit_params,
+                           folds):
+        """``(log gamma, log-odds)`` of every row from the fold that held it out."""
+        prior_ratio = self._ratio_options()["prior_ratio"]
+        raw = Parallel(n_jobs=self._cross_fitting_options()["n_jobs"])(
+            delayed(_fold_log_odds)(
+                classifier, X, y_encoded, sample_weight, fit_params, train, test,
+                prior_ratio, self._log_odds,
+            )
+            for train, test in folds
+        )
+        log_prior, log_odds = np.empty(X.shape[0]), np.empty(X.shape[0])
+        for (_, test), (fold_log_prior, fold_log_odds) in zip(folds, raw):
+            log_prior[test] = fold_log_prior
+            log_odds[test] = fold_log_odds
+        return log_prior, log_odds
+
+    def _cross_fitting_folds(self, X, y_encoded, cv):
+        """The folds of ``cv`` (an int: shuffled, stratified, seeded), checked."""
+        if isinstance(cv, Integral):
+            # A domain of one row leaves the training rows of its fold without
+            # it (scikit-learn's splitter would stop with a vaguer message).
+            if np.bincount(y_encoded, minlength=2).min() < 2:
+                raise _too_few_rows(
+                    type(self).__name__, y_encoded, cv, "a domain has a single row"
+                )
+            cv = StratifiedKFold(
+                cv, shuffle=True,
+                random_state=self._cross_fitting_options()["random_state"],
+            )
+        folds = list(check_cv(cv, y_encoded, classifier=True).split(X, y_encoded))
+        check_folds_hold_both_domains(folds, y_encoded, type(self).__name__)
+        return folds
+
     def _fit_classifier(self, X, y_encoded, sample_weight, weights_given, classifier,
-                        fit_params):
+                        fit_params, log_odds_scaling=None):
+        method = self._calibration_method()
+        if method is not None and log_odds_scaling is None:
+            # Calibrate on held-out log-odds of CALIBRATION_FOLDS folds.
+            folds = self._cross_fitting_folds(X, y_encoded, CALIBRATION_FOLDS)
+            _, log_odds = self._held_out_log_odds(
+                X, y_encoded, sample_weight, classifier, fit_params, folds
+            )
+            log_odds_scaling = fit_log_odds_scaling(
+                log_odds, y_encoded, sample_weight, method
+            )
+        if method is not None:
+            self.log_odds_scaling_ = log_odds_scaling
+        else:
+            # A refit without calibration must not keep an earlier one.
+            vars(self).pop("log_odds_scaling_", None)
         self.classifier_ = clone(classifier).fit(X, y_encoded, **fit_params)
         prior_ratio = self._ratio_options()["prior_ratio"]
         self.prior_ratio_ = (
@@ -306,29 +409,44 @@ class BaseRatioEstimator(
         WeightCollapseWarning
             When the effective sample size of the source rows' weights is below
             10% of their number.
+        PoorOverlapWarning
+            When the held-out diagnostics (``overlap_``) show that the samples
+            barely overlap or that the source weights do not average to 1.
         """
         X, y_encoded, sample_weight, weights_given, classifier, fit_params = (
             self._validate_fit_data(X, y, sample_weight)
         )
-        options = self._cross_fitting_options()
-        cv = options["cv"] if cv is None else cv
-        if isinstance(cv, Integral):
-            cv = StratifiedKFold(cv, shuffle=True, random_state=options["random_state"])
-        folds = list(check_cv(cv, y_encoded, classifier=True).split(X, y_encoded))
-        weight_options = self._ratio_options()
-        raw = Parallel(n_jobs=options["n_jobs"])(
-            delayed(_fold_log_weight)(
-                classifier, X, y_encoded, sample_weight, fit_params, train, test,
-                weight_options["prior_ratio"], self._log_odds,
+        cv = self._cross_fitting_options()["cv"] if cv is None else cv
+        folds = self._cross_fitting_folds(X, y_encoded, cv)
+        log_prior, log_odds = self._held_out_log_odds(
+            X, y_encoded, sample_weight, classifier, fit_params, folds
+        )
+        method = self._calibration_method()
+        log_odds_scaling = None
+        if method is not None:
+            # Each fold's rows get a calibration fitted on the other folds'
+            # held-out log-odds; the final classifier gets one fitted on all.
+            calibrated = np.empty(X.shape[0])
+            for train, test in folds:
+                scale, shift = fit_log_odds_scaling(
+                    log_odds[train], y_encoded[train], sample_weight[train], method
+                )
+                calibrated[test] = scale * log_odds[test] + shift
+            log_odds_scaling = fit_log_odds_scaling(
+                log_odds, y_encoded, sample_weight, method
             )
-            for train, test in folds
-        )
-        log_weight = np.empty(X.shape[0])
-        for (_, test), fold_log_weight in zip(folds, raw):
-            log_weight[test] = fold_log_weight
+            log_odds = calibrated
         self._fit_classifier(
-            X, y_encoded, sample_weight, weights_given, classifier, fit_params
+            X, y_encoded, sample_weight, weights_given, classifier, fit_params,
+            log_odds_scaling,
         )
+        log_weight = log_prior + log_odds
+        # The diagnostics judge the ratio itself, before flattening and clipping.
+        self.overlap_ = overlap_diagnostics(
+            y_encoded, np.exp(log_weight),
+            sample_weight=sample_weight if weights_given else None,
+        )
+        weight_options = self._ratio_options()
         weights = np.exp(
             postprocess_log_weight(
                 log_weight, weight_options["power"], weight_options["clip"]
@@ -337,6 +455,7 @@ class BaseRatioEstimator(
         # Only the source rows are reweighted (biased data, model samples), so
         # their effective sample size is the one that matters.
         warn_if_weights_collapse(weights[y_encoded == SOURCE])
+        warn_if_poor_overlap(self.overlap_, type(self).__name__)
         return weights
 
     # ----------------------------------------------------------- prediction
@@ -369,7 +488,7 @@ class BaseRatioEstimator(
             # X was checked for NaN and infinity above (as the classifier's
             # tags allow): the classifier need not scan every chunk again.
             with config_context(assume_finite=True):
-                chunk = self._log_odds(self.classifier_, X[rows])
+                chunk = self._calibrated_log_odds(X[rows])
             chunk += log_prior
             log_weight[rows] = postprocess_log_weight(
                 chunk, options["power"], options["clip"]
@@ -409,7 +528,10 @@ class BaseRatioEstimator(
             Columns follow ``classes_``: ``P(source | x)``, ``P(target | x)``.
         """
         X = self._validate_X_predict(X)
-        return self.classifier_.predict_proba(X)
+        if self._log_odds_scaling() == IDENTITY:
+            return self.classifier_.predict_proba(X)
+        log_odds = self._calibrated_log_odds(X)
+        return np.column_stack([expit(-log_odds), expit(log_odds)])
 
     def predict(self, X):
         """Most probable domain of each row.

@@ -5,7 +5,7 @@ from numbers import Real
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import RobustScaler
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 
 from ._base import BaseRatioEstimator, route_sample_weight
@@ -14,9 +14,16 @@ from ._weights import check_clip
 
 
 def default_classifier(sparse_input=False):
-    """The domain classifier used when none is given.
+    """The domain classifier used when none is given, as a new unfitted pipeline.
 
-    ``make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000))``. The
+    ``make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000))``. Pass
+    it explicitly to tune it: a grid search over its parameters needs it as the
+    estimator's ``classifier`` (``None`` has no parameters to set), e.g.
+    ``GridSearchCV(DensityRatioEstimator(default_classifier()),
+    {"classifier__logisticregression__C": [0.1, 1, 10]})``. Its log-odds are
+    calibrated on held-out rows by the ratio estimator (``calibration``), which
+    undoes both the over-confidence it shows on outliers and the flattening of
+    a strong shift by its penalty (``benchmarks/default_classifier.py``). The
     logistic model is the right one whenever the log-ratio is linear in the
     features (exponential families with shared sufficient statistics, e.g.
     Gaussians with equal covariances), and its ``decision_function`` is the
@@ -39,6 +46,29 @@ def default_classifier(sparse_input=False):
     are unweighted (``RobustScaler.fit`` takes no ``sample_weight``); row
     weights reach the logistic regression and the prior ratio. Sparse input is
     scaled without centring, which would densify it.
+
+    Parameters
+    ----------
+    sparse_input : bool, default=False
+        Whether the classifier will meet sparse input (scaled without centring).
+
+    Returns
+    -------
+    classifier : Pipeline
+        ``make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000))``.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skratio import DensityRatioEstimator, default_classifier
+    >>> from skratio.datasets import make_gaussian_shift
+    >>> X, y, _ = make_gaussian_shift(n_source=300, n_target=300, random_state=0)
+    >>> search = GridSearchCV(
+    ...     DensityRatioEstimator(default_classifier()),
+    ...     {"classifier__logisticregression__C": [0.1, 1.0]},
+    ... ).fit(X, y)
+    >>> sorted(search.best_params_)
+    ['classifier__logisticregression__C']
     """
     return make_pipeline(
         RobustScaler(with_centering=not sparse_input), LogisticRegression(max_iter=1000)
@@ -64,6 +94,35 @@ class ClassifierParamsMixin:
     def _cross_fitting_options(self):
         return dict(cv=self.cv, random_state=self.random_state, n_jobs=self.n_jobs)
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator (see scikit-learn's ``set_params``).
+
+        A parameter of the classifier (``classifier__...``) needs a classifier:
+        with ``classifier=None`` (the default), pass
+        ``classifier=skratio.default_classifier()`` to tune the default one.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        nested = sorted(key for key in params if key.startswith("classifier__"))
+        if nested and params.get("classifier", self.classifier) is None:
+            raise ValueError(
+                f"Cannot set {', '.join(nested)}: {type(self).__name__} has "
+                "classifier=None, which means a new skratio.default_classifier() at "
+                "every fit. To tune the default classifier, pass it explicitly: "
+                f"{type(self).__name__}(skratio.default_classifier()), then "
+                "e.g. GridSearchCV(estimator, "
+                "{'classifier__logisticregression__C': [0.1, 1, 10]})."
+            )
+        return super().set_params(**params)
+
 
 class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
     """Density ratio ``w(x) = p_1(x) / p_0(x)`` from a probabilistic classifier.
@@ -76,7 +135,9 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
         w(x) = gamma * c(x) / (1 - c(x)),   gamma = n_0 / n_1,
 
     computed in log space, ``log w = log gamma + logit c(x)``, so that
-    probabilities of exactly 0 or 1 give finite weights.
+    probabilities of exactly 0 or 1 give finite weights. The classifier's
+    log-odds are calibrated on held-out rows by default (``calibration``):
+    a classifier's odds are a density ratio only when calibrated.
 
     Parameters
     ----------
@@ -89,7 +150,19 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
         encoded domains ``[0, 1]``. A ``class_weight`` of the classifier (or
         of a pipeline's last step) is accounted for in the prior ratio, so the
         weights do not change with it; a pipeline step that resamples rows
-        (``fit_resample``) is refused unless ``prior_ratio`` is given.
+        (``fit_resample``) is refused unless ``prior_ratio`` is given. Use
+        :func:`skratio.default_classifier` to tune the default one.
+    calibration : {"sigmoid", "temperature"} or None, default="sigmoid"
+        Calibration of the classifier's log-odds ``s(x) = logit c(x)``, fitted
+        by maximum likelihood on held-out log-odds: ``"sigmoid"`` maps them to
+        ``a s + b``, ``"temperature"`` to ``a s`` (``0 <= a <= 10``), ``None``
+        uses them as they are. :meth:`fit` calibrates on two folds (the
+        classifier is fitted twice on half the rows, then on all rows);
+        :meth:`fit_predict_weight` on its own cross-fitting folds, where each
+        fold's rows get a calibration fitted on the other folds. Unlike
+        scikit-learn's sigmoid calibration (Platt's smoothed labels), the plain
+        likelihood does not cap the log-odds near ``log n``, so strong shifts
+        keep their scale. Each domain needs at least two rows.
     cv : int, cross-validation generator or iterable, default=5
         Folds used by :meth:`fit_predict_weight`. An int means a shuffled
         :class:`~sklearn.model_selection.StratifiedKFold` (stratified by
@@ -126,6 +199,14 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
         (numerator).
     prior_ratio_ : float
         The ``gamma = n_0 / n_1`` used in the weights.
+    log_odds_scaling_ : tuple of (float, float)
+        The calibration ``(a, b)``: the log-weight is ``log gamma + a s(x) +
+        b``. Only with ``calibration`` other than None.
+    overlap_ : OverlapDiagnostics
+        Held-out diagnostics of the out-of-fold weights of the last
+        :meth:`fit_predict_weight` (:func:`skratio.metrics.overlap_diagnostics`):
+        domain AUC, mean source weight (1 for a correct ratio) and its standard
+        error, effective sample size. Only after :meth:`fit_predict_weight`.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -170,6 +251,7 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
 
     _parameter_constraints = {
         "classifier": [HasMethods(["fit", "predict_proba"]), None],
+        "calibration": [StrOptions({"sigmoid", "temperature"}), None],
         "cv": ["cv_object"],
         "power": [Interval(Real, 0, 1, closed="both")],
         "clip": [Interval(Real, 0, None, closed="neither"), tuple, list, None],
@@ -183,6 +265,7 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
         self,
         classifier=None,
         *,
+        calibration="sigmoid",
         cv=5,
         power=1.0,
         clip=None,
@@ -192,6 +275,7 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
         target_label=None,
     ):
         self.classifier = classifier
+        self.calibration = calibration
         self.cv = cv
         self.power = power
         self.clip = clip
@@ -209,6 +293,9 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
             prior_ratio=self.prior_ratio,
             target_label=self.target_label,
         )
+
+    def _calibration_method(self):
+        return self.calibration
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

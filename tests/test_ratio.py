@@ -96,7 +96,7 @@ def test_analytic_helper_matches_the_dataset():
 @pytest.mark.parametrize("n_source, n_target", [(1000, 4000), (4000, 200)])
 def test_direction_of_the_ratio(n_source, n_target):
     X, y, log_ratio = make_gaussian_shift(n_source, n_target, n_features=2, random_state=0)
-    ratio = DensityRatioEstimator().fit(X, y)
+    ratio = DensityRatioEstimator(calibration=None).fit(X, y)
     log_weight = ratio.predict_log_weight(X)
     # w = p_target / p_source: high where the target is dense.
     assert np.corrcoef(log_weight, log_ratio)[0, 1] > 0.99
@@ -104,23 +104,23 @@ def test_direction_of_the_ratio(n_source, n_target):
 
     # Swapping the domains inverts the ratio: a logistic regression's fit is
     # symmetric in the labels and the prior ratio becomes 1 / gamma.
-    swapped = DensityRatioEstimator().fit(X, 1 - y)
+    swapped = DensityRatioEstimator(calibration=None).fit(X, 1 - y)
     np.testing.assert_allclose(swapped.predict_log_weight(X), -log_weight, atol=1e-3)
     assert swapped.prior_ratio_ == pytest.approx(1 / ratio.prior_ratio_)
 
 
 def test_target_label_names_the_numerator_whatever_the_sort_order():
     X, y, _ = make_gaussian_shift(300, 300, random_state=0)
-    by_int = DensityRatioEstimator().fit(X, y)
+    by_int = DensityRatioEstimator(calibration=None).fit(X, y)
     # "reference" sorts before "synthetic": a sort-order mapping would make the
     # synthetic rows the target and invert every weight.
     labels = np.where(y == 1, "reference", "synthetic")
     with pytest.raises(ValueError, match=r"\['reference', 'synthetic'\].*target_label="):
-        DensityRatioEstimator().fit(X, labels)
-    by_str = DensityRatioEstimator(target_label="reference").fit(X, labels)
+        DensityRatioEstimator(calibration=None).fit(X, labels)
+    by_str = DensityRatioEstimator(target_label="reference", calibration=None).fit(X, labels)
     assert list(by_str.classes_) == ["synthetic", "reference"]
     np.testing.assert_allclose(by_str.predict_log_weight(X), by_int.predict_log_weight(X))
-    inverted = DensityRatioEstimator(target_label="synthetic").fit(X, labels)
+    inverted = DensityRatioEstimator(target_label="synthetic", calibration=None).fit(X, labels)
     np.testing.assert_allclose(
         inverted.predict_log_weight(X), -by_int.predict_log_weight(X), atol=1e-6
     )
@@ -131,14 +131,14 @@ def test_prior_correction_removes_the_class_imbalance_bias():
     X, y, log_ratio = make_gaussian_shift(20000, 1000, n_features=2, random_state=3)
     (X_train, y_train), (X_test, y_test, log_ratio_test) = _split(X, y, log_ratio)
     source = y_test == 0
-    corrected = DensityRatioEstimator(LogisticRegression(C=1e4)).fit(X_train, y_train)
+    corrected = DensityRatioEstimator(LogisticRegression(C=1e4), calibration=None).fit(X_train, y_train)
     bias = np.mean(corrected.predict_log_weight(X_test[source]) - log_ratio_test[source])
     train_logit = _true_log_ratio(X_train, 2) - np.log(corrected.prior_ratio_)
     bound = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
     # |mean error| <= RMSE; the RMSE bound above gives 3 * expected.
     assert abs(bias) <= 3 * bound
 
-    uncorrected = DensityRatioEstimator(LogisticRegression(C=1e4), prior_ratio=1.0)
+    uncorrected = DensityRatioEstimator(LogisticRegression(C=1e4), prior_ratio=1.0, calibration=None)
     uncorrected.fit(X_train, y_train)
     shift = uncorrected.predict_log_weight(X_test) - corrected.predict_log_weight(X_test)
     np.testing.assert_allclose(shift, -np.log(corrected.prior_ratio_))
@@ -163,13 +163,13 @@ def test_weights_of_source_rows_average_to_one():
 def test_out_of_fold_weights_come_from_models_that_did_not_see_the_row():
     X, y, _ = make_gaussian_shift(400, 200, n_features=3, random_state=5)
     folds = list(KFold(3, shuffle=True, random_state=0).split(X))
-    ratio = DensityRatioEstimator(cv=folds)
+    ratio = DensityRatioEstimator(cv=folds, calibration=None)
     weights = ratio.fit_predict_weight(X, y)
     for train, test in folds:
-        fold = DensityRatioEstimator().fit(X[train], y[train])
+        fold = DensityRatioEstimator(calibration=None).fit(X[train], y[train])
         np.testing.assert_allclose(weights[test], fold.predict_weight(X[test]), rtol=1e-10)
     # ... and afterwards the estimator is fitted on all rows.
-    full = DensityRatioEstimator().fit(X, y)
+    full = DensityRatioEstimator(calibration=None).fit(X, y)
     np.testing.assert_allclose(ratio.predict_weight(X), full.predict_weight(X))
 
 
@@ -210,15 +210,15 @@ def test_cross_fitting_is_reproducible_and_parallel_safe():
 
 def test_power_and_clip_post_process_in_log_space():
     X, y, _ = make_gaussian_shift(500, 500, random_state=8)
-    plain = DensityRatioEstimator().fit(X, y).predict_log_weight(X)
-    flat = DensityRatioEstimator(power=0.3).fit(X, y).predict_log_weight(X)
+    plain = DensityRatioEstimator(random_state=0).fit(X, y).predict_log_weight(X)
+    flat = DensityRatioEstimator(power=0.3, random_state=0).fit(X, y).predict_log_weight(X)
     np.testing.assert_allclose(flat, 0.3 * plain)
-    uniform = DensityRatioEstimator(power=0.0).fit(X, y).predict_weight(X)
+    uniform = DensityRatioEstimator(power=0.0, random_state=0).fit(X, y).predict_weight(X)
     np.testing.assert_allclose(uniform, 1.0)
 
-    upper = DensityRatioEstimator(clip=2.0).fit(X, y).predict_weight(X)
+    upper = DensityRatioEstimator(clip=2.0, random_state=0).fit(X, y).predict_weight(X)
     np.testing.assert_allclose(upper, np.minimum(np.exp(plain), 2.0))
-    both = DensityRatioEstimator(clip=(0.5, 2.0)).fit(X, y)
+    both = DensityRatioEstimator(clip=(0.5, 2.0), random_state=0).fit(X, y)
     np.testing.assert_allclose(both.predict_weight(X), np.clip(np.exp(plain), 0.5, 2.0))
     oof = both.fit_predict_weight(X, y)
     assert oof.min() >= 0.5 and oof.max() <= 2.0
@@ -272,7 +272,8 @@ def test_weights_are_positive_finite_and_monotone(proba, power, prior_ratio):
     X = np.arange(len(proba), dtype=float).reshape(-1, 1)
     y = np.arange(len(proba)) % 2
     ratio = DensityRatioEstimator(
-        _FixedProbability(proba), power=power, prior_ratio=prior_ratio
+        _FixedProbability(proba), power=power, prior_ratio=prior_ratio,
+        calibration=None,
     ).fit(X, y)
     log_weight = ratio.predict_log_weight(X)
     weight = ratio.predict_weight(X)
@@ -285,8 +286,8 @@ def test_weights_are_positive_finite_and_monotone(proba, power, prior_ratio):
 @given(prior_ratio=st.floats(1e-3, 1e3), seed=st.integers(0, 1000))
 def test_prior_ratio_override_shifts_log_weights_by_its_log(prior_ratio, seed):
     X, y, _ = make_gaussian_shift(60, 40, random_state=seed)
-    estimated = DensityRatioEstimator().fit(X, y)
-    overridden = DensityRatioEstimator(prior_ratio=prior_ratio).fit(X, y)
+    estimated = DensityRatioEstimator(random_state=0).fit(X, y)
+    overridden = DensityRatioEstimator(prior_ratio=prior_ratio, random_state=0).fit(X, y)
     np.testing.assert_allclose(
         overridden.predict_log_weight(X) - estimated.predict_log_weight(X),
         np.log(prior_ratio) - np.log(estimated.prior_ratio_),
@@ -297,7 +298,7 @@ def test_prior_ratio_override_shifts_log_weights_by_its_log(prior_ratio, seed):
 def test_sample_weight_sets_the_prior_ratio_and_reaches_the_classifier():
     X, y, _ = make_gaussian_shift(200, 100, random_state=9)
     sample_weight = np.where(y == 0, 0.5, 2.0)
-    ratio = DensityRatioEstimator().fit(X, y, sample_weight=sample_weight)
+    ratio = DensityRatioEstimator(calibration=None).fit(X, y, sample_weight=sample_weight)
     assert ratio.prior_ratio_ == pytest.approx((200 * 0.5) / (100 * 2.0))
     # The default classifier; its scaler takes no weights, the regression does.
     direct = make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000)).fit(
@@ -314,7 +315,7 @@ def test_sample_weight_is_routed_when_metadata_routing_is_enabled():
             StandardScaler().set_fit_request(sample_weight=True),
             LogisticRegression().set_fit_request(sample_weight=True),
         )
-        ratio = DensityRatioEstimator(classifier).fit(X, y, sample_weight=sample_weight)
+        ratio = DensityRatioEstimator(classifier, calibration=None).fit(X, y, sample_weight=sample_weight)
         oof = DensityRatioEstimator(classifier, cv=3, random_state=0).fit_predict_weight(
             X, y, sample_weight=sample_weight
         )
@@ -324,17 +325,18 @@ def test_sample_weight_is_routed_when_metadata_routing_is_enabled():
     )
     np.testing.assert_allclose(ratio.predict_proba(X), direct.predict_proba(X))
     # The unweighted fit differs, so the weights did reach the classifier.
-    unweighted = DensityRatioEstimator(make_pipeline(StandardScaler(), LogisticRegression()))
+    unweighted = DensityRatioEstimator(make_pipeline(StandardScaler(), LogisticRegression()),
+                                       calibration=None)
     assert not np.allclose(unweighted.fit(X, y).predict_proba(X), direct.predict_proba(X))
     assert np.all(np.isfinite(oof))
 
 
 def test_score_is_the_mean_log_likelihood_of_the_domain_labels():
     X, y, _ = make_gaussian_shift(300, 100, random_state=11)
-    ratio = DensityRatioEstimator().fit(X, y)
+    ratio = DensityRatioEstimator(random_state=0).fit(X, y)
     assert ratio.score(X, y) == pytest.approx(-log_loss(y, ratio.predict_proba(X)))
     labels = np.where(y == 1, "ref", "bias")
-    by_str = DensityRatioEstimator(target_label="ref").fit(X, labels)
+    by_str = DensityRatioEstimator(target_label="ref", random_state=0).fit(X, labels)
     assert by_str.score(X, labels) == pytest.approx(ratio.score(X, y))
     with pytest.raises(ValueError, match="not seen in fit"):
         by_str.score(X, np.where(y == 1, "ref", "other"))
@@ -343,9 +345,9 @@ def test_score_is_the_mean_log_likelihood_of_the_domain_labels():
 def test_grid_search_over_classifiers_ranks_by_nce():
     X, y, _ = make_gaussian_shift(400, 400, random_state=12)
     grid = {"classifier": [LogisticRegression(), DecisionTreeClassifier(random_state=0)]}
-    search = GridSearchCV(DensityRatioEstimator(), grid, cv=3).fit(X, y)
+    search = GridSearchCV(DensityRatioEstimator(random_state=0), grid, cv=3).fit(X, y)
     for index, classifier in enumerate(grid["classifier"]):
-        scores = cross_val_score(DensityRatioEstimator(classifier), X, y, cv=3)
+        scores = cross_val_score(DensityRatioEstimator(classifier, random_state=0), X, y, cv=3)
         assert search.cv_results_["mean_test_score"][index] == pytest.approx(scores.mean())
     # An unpruned tree's 0/1 probabilities cost a huge log-loss on held-out rows.
     assert isinstance(search.best_estimator_.classifier_, LogisticRegression)
@@ -472,9 +474,9 @@ def test_sample_weight_for_a_classifier_that_cannot_take_it(gaussian):
 def test_metadata_routing_without_sample_weight_needs_no_request(gaussian):
     X, y = gaussian
     with config_context(enable_metadata_routing=True):
-        routed = DensityRatioEstimator().fit(X, y)
+        routed = DensityRatioEstimator(random_state=0).fit(X, y)
     np.testing.assert_allclose(
-        routed.predict_weight(X), DensityRatioEstimator().fit(X, y).predict_weight(X)
+        routed.predict_weight(X), DensityRatioEstimator(random_state=0).fit(X, y).predict_weight(X)
     )
 
 
