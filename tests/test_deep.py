@@ -62,7 +62,9 @@ except ImportError as exc:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "torch imported: False" in out.stdout
-    assert 'pip install "skratio[deep]"' in out.stdout
+    assert "the deep extra" in out.stdout
+    assert 'pip install torch==2.13.0' in out.stdout
+    assert 'pip install -e ".[deep]"' in out.stdout
 
 
 def test_weighted_mean_is_algorithm_one():
@@ -233,3 +235,102 @@ def test_pickle_and_safetensors_round_trips(quadratic_shift, tmp_path):
     assert not np.allclose(other.predict_proba(X), expected)
     other.net_.load_params(f_params=str(path), use_safetensors=True)
     np.testing.assert_array_equal(other.predict_proba(X), expected)
+
+
+class _PoisonParameters(Callback):
+    """Sets the first parameter tensor to NaN on the named event."""
+
+    def __init__(self, event):
+        self.event = event
+
+    def _poison(self, net, **kwargs):
+        with torch.no_grad():
+            next(net.module_.parameters()).fill_(float("nan"))
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.event == "on_epoch_begin":
+            self._poison(net)
+
+    def on_train_end(self, net, **kwargs):
+        if self.event == "on_train_end":
+            self._poison(net)
+
+
+def test_values_beyond_float32_are_a_clear_error(quadratic_shift):
+    (X, y, _), _ = quadratic_shift
+    with pytest.raises(ValueError, match="beyond float32's range .* column 0"):
+        small_mlp(max_epochs=1).fit(X * 1e40, y)
+    fitted = small_mlp(max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        fitted.predict_proba(X * 1e40)
+
+
+@pytest.mark.parametrize("scale", [1e40, 1e-50])
+def test_weight_scale_beyond_float32_changes_nothing(quadratic_shift, scale):
+    # Only the weights' ratios matter; 1e40 overflows float32 and 1e-50
+    # underflows to 0 unless the weights are rescaled before the cast.
+    (X, y, _), _ = quadratic_shift
+    weights = np.where(y == 1, 3.0, 1.0)
+    reference = small_mlp(max_epochs=3).fit(X, y, sample_weight=weights)
+    scaled = small_mlp(max_epochs=3).fit(X, y, sample_weight=weights * scale)
+    proba = scaled.predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba, reference.predict_proba(X), rtol=1e-5)
+
+
+def test_a_non_finite_loss_stops_training(quadratic_shift):
+    from sklearn.exceptions import NotFittedError
+
+    (X, y, _), _ = quadratic_shift
+    clf = small_mlp(callbacks=[_PoisonParameters("on_epoch_begin")])
+    with pytest.raises(ValueError, match="train loss became nan at epoch 1"):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict_proba(X)
+
+
+def test_a_model_that_ends_with_nan_is_not_returned_fitted(quadratic_shift):
+    (X, y, _), _ = quadratic_shift
+    clf = small_mlp(max_epochs=2, callbacks=[_PoisonParameters("on_train_end")])
+    with pytest.raises(ValueError, match="non-finite log-odds for 2000 of the 2000"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_")
+
+
+def test_verbose_shows_one_plain_epoch_table(quadratic_shift, capsys):
+    (X, y, _), _ = quadratic_shift
+    small_mlp(max_epochs=3, verbose=1).fit(X, y)
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    # A header, a rule, then one line per epoch; no progress bar anywhere.
+    assert lines[0].split()[:2] == ["epoch", "train_loss"]
+    assert [line.split()[0] for line in lines[2:]] == ["1", "2", "3"]
+    assert "\x1b[" not in out and "\x1b[" not in err
+    assert "it/s" not in err and "0/" not in err
+    small_mlp(max_epochs=2).fit(X, y)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_epoch_table_keeps_its_colours_on_a_terminal(monkeypatch, capsys):
+    import io
+
+    from skratio.deep._base import print_epoch_table
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    coloured = "\x1b[36m0.6931\x1b[0m"
+    print_epoch_table(coloured)
+    assert capsys.readouterr().out == "0.6931\n"
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    print_epoch_table(coloured)
+    assert terminal.getvalue() == coloured + "\n"
+
+
+def test_device_auto_records_the_device_used(quadratic_shift):
+    (X, y, _), _ = quadratic_shift
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert small_mlp(max_epochs=1, device="auto").fit(X, y).device_ == expected
+    assert small_mlp(max_epochs=1, device="cpu").fit(X, y).device_ == "cpu"

@@ -10,6 +10,7 @@ pytest.importorskip("skorch")
 pytest.importorskip("zuko")
 
 from sklearn.base import clone  # noqa: E402
+from skorch.callbacks import Callback  # noqa: E402
 
 from skratio import (  # noqa: E402
     DensityRatioEstimator,
@@ -280,3 +281,86 @@ def test_flow_anomaly_detection_on_planted_outliers():
     # values; at least 90% must be flagged.
     assert false_alarm_rate <= 0.1
     assert detection_rate >= 0.9
+
+
+TINY = [
+    Flow(n_transforms=1, max_epochs=2, **QUICK),
+    VAE(max_epochs=2, **QUICK),
+    GAN(max_epochs=2, hidden_layer_sizes=(8,), random_state=0),
+]
+TINY_IDS = ["Flow", "VAE", "GAN"]
+
+
+class _PoisonParameters(Callback):
+    """Sets the first parameter tensor to NaN on the named event."""
+
+    def __init__(self, event):
+        self.event = event
+
+    def _poison(self, net):
+        with torch.no_grad():
+            next(net.module_.parameters()).fill_(float("nan"))
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.event == "on_epoch_begin":
+            self._poison(net)
+
+    def on_train_end(self, net, **kwargs):
+        if self.event == "on_train_end":
+            self._poison(net)
+
+
+@pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
+def test_large_values_are_standardised_and_too_large_ones_refused(mixture, generator):
+    X, _ = mixture
+    # 1e20 is finite in float32 but its square is not: the moments of the
+    # standardising layer are computed in float64, and the model learns in
+    # standardised units, so its samples come back at the data's scale.
+    drawn = clone(generator).fit(X * 1e20).sample(500, random_state=0)
+    assert np.isfinite(drawn).all()
+    spread = drawn.std(axis=0) / (X * 1e20).std(axis=0)
+    assert ((spread > 0.05) & (spread < 20)).all()
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        clone(generator).fit(X * 1e40)
+
+
+@pytest.mark.parametrize("scale", [1e40, 1e-50])
+@pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
+def test_weight_scale_beyond_float32_changes_nothing(mixture, generator, scale):
+    X, groups = mixture
+    weights = np.where(groups == 1, 9.0, 1.0)
+    reference = clone(generator).fit(X, sample_weight=weights)
+    scaled = clone(generator).fit(X, sample_weight=weights * scale)
+    drawn = scaled.sample(200, random_state=0)
+    assert np.isfinite(drawn).all()
+    np.testing.assert_allclose(
+        drawn, reference.sample(200, random_state=0), rtol=1e-4, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
+def test_a_non_finite_loss_stops_training(mixture, generator):
+    X, _ = mixture
+    model = clone(generator).set_params(callbacks=[_PoisonParameters("on_epoch_begin")])
+    with pytest.raises(ValueError, match="loss became nan at epoch 1, so training"):
+        model.fit(X)
+    assert not hasattr(model, "net_")
+
+
+@pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
+def test_a_model_that_ends_with_nan_is_not_returned_fitted(mixture, generator):
+    X, _ = mixture
+    model = clone(generator).set_params(callbacks=[_PoisonParameters("on_train_end")])
+    with pytest.raises(ValueError, match="after training, the model .*non-finite"):
+        model.fit(X)
+    assert not hasattr(model, "net_")
+
+
+@pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
+def test_verbose_epoch_table_and_device(mixture, generator, capsys):
+    X, _ = mixture
+    model = clone(generator).set_params(verbose=1, device="auto").fit(X)
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()[2:]] == ["1", "2"]
+    assert "\x1b[" not in out + err and "it/s" not in err
+    assert model.device_ == ("cuda" if torch.cuda.is_available() else "cpu")

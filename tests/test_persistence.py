@@ -304,5 +304,5 @@ def test_without_skops_the_error_names_the_io_extra(monkeypatch):
         lambda: load(io.BytesIO(b"")),
         lambda: untrusted_types(io.BytesIO(b"")),
     ):
-        with pytest.raises(ImportError, match=r'needs skops.*pip install -e "\.\[io\]"'):
+        with pytest.raises(ImportError, match=r'skops.*pip install -e "\.\[io\]"'):
             call()

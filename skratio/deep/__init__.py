@@ -1,7 +1,8 @@
 """Deep models through skorch: a domain classifier and weighted generative models.
 
-Needs PyTorch, skorch and zuko (``pip install "skratio[deep]"``); ``import
-skratio`` alone never imports torch.
+Needs PyTorch, skorch and zuko, the ``deep`` extra: from skratio's source
+tree, ``pip install torch==2.13.0`` (PyTorch's CPU build) then
+``pip install -e ".[deep]"``. ``import skratio`` alone never imports torch.
 """
 
 try:
@@ -10,9 +11,10 @@ try:
     import zuko  # noqa: F401
 except ImportError as exc:
     raise ImportError(
-        "skratio.deep needs PyTorch, skorch and zuko, which are not installed "
-        f"({exc}). Install them with: pip install \"skratio[deep]\" "
-        "(install PyTorch's CPU build first, pip install torch, if you have no GPU)."
+        "skratio.deep needs PyTorch, skorch and zuko (the deep extra), which are "
+        f"not installed ({exc}). Install them from skratio's source tree: "
+        "pip install torch==2.13.0 (PyTorch's CPU build; leave this step out to "
+        'get a GPU build), then pip install -e ".[deep]"'
     ) from exc
 
 from ._classifier import MLPDomainClassifier

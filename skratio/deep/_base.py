@@ -7,13 +7,15 @@ Choi et al. (2020): the mean over the mini-batch of ``w_i * loss_i``.
 """
 
 import contextlib
+import re
+import sys
 from collections.abc import Mapping
 from numbers import Real
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit, unpack_data
 from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
 from sklearn.base import _fit_context
@@ -28,6 +30,11 @@ from sklearn.utils.validation import (
 from .._validation import IntegerInterval, check_positive_int
 
 _MAX_SEED = np.iinfo(np.int32).max
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# The colours skorch's epoch table puts around the best scores.
+_ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
+# Samples drawn after training to check that the model generates finite rows.
+_N_CHECK_SAMPLES = 256
 
 # Parameters every estimator of skratio.deep shares (the GAN has no
 # validation split, so no early stopping).
@@ -130,7 +137,12 @@ class Standardize(torch.nn.Module):
 
 
 def weighted_moments(X, sample_weight):
-    """Weighted mean and standard deviation per feature (1 for constant ones)."""
+    """Weighted mean and standard deviation per feature (1 for constant ones).
+
+    Computed in float64: the squares of float32 rows beyond about 1e19
+    overflow float32.
+    """
+    X = np.asarray(X, dtype=np.float64)
     mean = np.average(X, axis=0, weights=sample_weight)
     std = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=sample_weight))
     return mean, np.where(std > 1e-8, std, 1.0)
@@ -162,6 +174,41 @@ class BatchLoader(torch.utils.data.DataLoader):
             generator=generator,
             **kwargs,
         )
+
+
+def print_epoch_table(text):
+    """The sink of skorch's epoch table: plain text unless printing to a terminal.
+
+    skorch colours the best scores with ANSI codes, which end up as raw escape
+    sequences in log files and notebooks' captured output.
+    """
+    isatty = getattr(sys.stdout, "isatty", None)
+    if not (isatty is not None and isatty()):
+        text = _ANSI_CODE.sub("", text)
+    print(text)
+
+
+class StopOnNonFiniteLoss(Callback):
+    """Stop training with a ValueError as soon as a batch loss is not finite.
+
+    A NaN or infinite loss leaves NaN parameters after the next step, and
+    every later prediction NaN; stopping names the cause while it is known.
+    """
+
+    def __init__(self, estimator_name):
+        self.estimator_name = estimator_name
+
+    def on_batch_end(self, net, **kwargs):
+        # The batch's losses: train_loss or valid_loss, and the GAN's
+        # generator_loss.
+        for key, value in net.history[-1, "batches", -1].items():
+            if key.endswith("loss") and not np.isfinite(value):
+                raise ValueError(
+                    f"{self.estimator_name}: the {key.replace('_', ' ')} became "
+                    f"{value} at epoch {len(net.history)}, so training stopped. "
+                    "Standardise the features, lower lr, or look for extreme "
+                    "values in sample_weight."
+                )
 
 
 class WeightedLossMixin:
@@ -254,7 +301,8 @@ class TorchEstimatorMixin:
         """Finite float rows (numpy or DataFrame) as float32.
 
         Training needs 2 rows (batch statistics, a loss over a batch); any
-        number of rows can be scored.
+        number of rows can be scored. Values finite in float64 but beyond
+        float32's range would become infinite in the cast: an error.
         """
         X = validate_data(
             self,
@@ -263,18 +311,43 @@ class TorchEstimatorMixin:
             dtype=[np.float64, np.float32],
             ensure_min_samples=2 if reset else 1,
         )
-        return np.ascontiguousarray(X, dtype=np.float32)
+        return self._as_float32(X)
+
+    def _as_float32(self, X):
+        """Validated float rows as float32, refusing those beyond its range."""
+        with np.errstate(over="ignore"):
+            X32 = np.ascontiguousarray(X, dtype=np.float32)
+        overflowed = ~np.isfinite(X32)
+        if overflowed.any():
+            row, column = (int(i[0]) for i in np.nonzero(overflowed))
+            names = getattr(self, "feature_names_in_", None)
+            name = repr(names[column]) if names is not None else column
+            raise ValueError(
+                f"X has values beyond float32's range (|x| > {_FLOAT32_MAX:.3g}), "
+                f"e.g. {X[row, column]:g} in column {name}; "
+                f"{type(self).__name__} computes in float32. Rescale the features "
+                "(e.g. with sklearn.preprocessing.StandardScaler)."
+            )
+        return X32
 
     def _validate_weights(self, sample_weight, X):
-        """Non-negative per-row weights with a positive sum, or None."""
+        """Non-negative per-row weights of mean 1, as float32, or None.
+
+        Dividing by the mean keeps extreme scales (1e40, 1e-50) representable
+        in float32 and makes a weight of 2 count as the row twice, as if
+        repeated; the weighted loss's minimiser is unchanged.
+        """
         if sample_weight is None:
             return None
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        if not sample_weight.sum() > 0:
+        # The largest weight first: the sum of 1e300s overflows float64.
+        largest = sample_weight.max()
+        if not largest > 0:
             raise ValueError("sample_weight must have a positive sum; got all zeros.")
-        return sample_weight.astype(np.float32)
+        scaled = sample_weight / largest
+        return (scaled / scaled.mean()).astype(np.float32)
 
     def _callbacks(self):
         callbacks = list(self.callbacks or [])
@@ -282,8 +355,7 @@ class TorchEstimatorMixin:
             callbacks.append(
                 EarlyStopping(patience=self.n_iter_no_change, load_best=True)
             )
-        if self.verbose:
-            callbacks.append(ProgressBar())
+        callbacks.append(StopOnNonFiniteLoss(type(self).__name__))
         return callbacks
 
     def _train_split(self, stratified):
@@ -304,6 +376,12 @@ class TorchEstimatorMixin:
         parameters are reproducible too.
         """
         device = resolve_device(self.device)
+        # A failed fit leaves no net from an earlier fit behind.
+        for attribute in ("net_", "device_"):
+            self.__dict__.pop(attribute, None)
+        if self.verbose:
+            # One display: skorch's epoch table, plain text off a terminal.
+            kwargs["callbacks__print_log__sink"] = print_epoch_table
         inputs = {"X": X}
         if sample_weight is not None:
             inputs["sample_weight"] = sample_weight
@@ -328,7 +406,32 @@ class TorchEstimatorMixin:
             )
             net.normalize_weights = self.normalize_weights
             net.fit(inputs, y)
+            self._check_trained(net, X)
         return net
+
+    # What the net's forward pass gives, for the messages of _check_trained.
+    _forward_output = "log-odds"
+
+    def _check_trained(self, net, X):
+        """A ValueError unless the trained net's outputs on its rows are finite.
+
+        The last optimiser step is not followed by a loss, so a net can end
+        with parameters that give NaN although every batch loss was finite.
+        """
+        outputs = net.forward(X).numpy()
+        bad = int(np.count_nonzero(~np.isfinite(outputs)))
+        if bad:
+            raise ValueError(
+                f"{type(self).__name__}: after training, the model gives "
+                f"non-finite {self._forward_output} for {bad} of the "
+                f"{outputs.shape[0]} training rows, so it is not returned "
+                "fitted. Standardise the features, lower lr, or look for extreme "
+                "values in sample_weight."
+            )
+
+    def __sklearn_is_fitted__(self):
+        # validate_data sets n_features_in_ before training, which may fail.
+        return hasattr(self, "net_")
 
     def _to_tensor(self, X):
         return torch.as_tensor(X, device=self.net_.device)
@@ -345,6 +448,21 @@ class GenerativeMixin(TorchEstimatorMixin):
     """
 
     _net_class = GenerativeNet
+    _forward_output = "per-row losses"
+
+    def _check_trained(self, net, X):
+        super()._check_trained(net, X)
+        module = net.module_
+        module.eval()
+        with torch.no_grad():
+            drawn = module.sample(_N_CHECK_SAMPLES)
+        if not torch.isfinite(drawn).all():
+            raise ValueError(
+                f"{type(self).__name__}: after training, the model draws "
+                f"non-finite rows ({int((~torch.isfinite(drawn)).any(dim=1).sum())} "
+                f"of {_N_CHECK_SAMPLES}), so it is not returned fitted. "
+                "Standardise the features, lower lr, or train for fewer epochs."
+            )
 
     def _check_rows(self, X):
         """Model-specific checks of the training rows (none by default)."""
@@ -362,6 +480,8 @@ class GenerativeMixin(TorchEstimatorMixin):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights: the mini-batch loss is the mean of
             ``w_i * loss_i`` (self-normalised when ``normalize_weights``).
+            They are divided by their mean first: only their ratios matter,
+            and a weight of 2 counts as the row repeated.
 
         Returns
         -------
@@ -380,6 +500,7 @@ class GenerativeMixin(TorchEstimatorMixin):
             sample_weight,
             **self._net_kwargs(),
         )
+        self.device_ = self.net_.device
         return self
 
     def _net_kwargs(self):

@@ -4,6 +4,7 @@ from numbers import Real
 
 import numpy as np
 import torch
+from scipy.special import expit
 from skorch import NeuralNetBinaryClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval
@@ -74,7 +75,8 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
         Seeds the initial weights, the shuffling, dropout and the validation
         split; torch's global random state is left untouched.
     verbose : int, default=0
-        ``> 0`` shows a progress bar per epoch and skorch's epoch table.
+        ``> 0`` prints skorch's table of the losses, one line per epoch (plain
+        text unless the output is a terminal).
 
     Attributes
     ----------
@@ -85,6 +87,9 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
         parameters.
     classes_ : ndarray of shape (2,)
         The class labels; ``classes_[1]`` is the positive class.
+    device_ : str
+        The device the model was trained on, ``"cpu"`` or ``"cuda"`` (what
+        ``device="auto"`` chose).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -168,7 +173,9 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Two class labels; the larger one (``classes_[1]``) is positive.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights of the loss.
+            Non-negative row weights of the loss, divided by their mean first:
+            only their ratios matter, and a weight of 2 counts as the row
+            repeated.
 
         Returns
         -------
@@ -178,7 +185,7 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2
         )
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        X = self._as_float32(X)
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y")
         if y_type != "binary":
@@ -210,6 +217,7 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
             criterion__reduction="none",
             optimizer__weight_decay=self.weight_decay,
         )
+        self.device_ = self.net_.device
         return self
 
     def decision_function(self, X):
@@ -242,8 +250,7 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, 2)
             Columns follow ``classes_``.
         """
-        log_odds = self.decision_function(X)
-        positive = 1.0 / (1.0 + np.exp(-log_odds))
+        positive = expit(self.decision_function(X))
         return np.column_stack([1.0 - positive, positive])
 
     def predict(self, X):

@@ -92,7 +92,8 @@ class Flow(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
         Seeds the initial parameters, the shuffling and the validation split;
         torch's global random state is left untouched.
     verbose : int, default=0
-        ``> 0`` shows a progress bar per epoch and skorch's epoch table.
+        ``> 0`` prints skorch's table of the losses, one line per epoch (plain
+        text unless the output is a terminal).
 
     Attributes
     ----------
@@ -101,6 +102,9 @@ class Flow(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
         standardising layer ``standardize`` and the zuko flow ``flow``).
         ``net_.save_params(f_params=..., use_safetensors=True)`` saves the
         parameters.
+    device_ : str
+        The device the model was trained on, ``"cpu"`` or ``"cuda"`` (what
+        ``device="auto"`` chose).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

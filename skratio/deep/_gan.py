@@ -72,8 +72,9 @@ class GAN(GenerativeMixin, BaseEstimator):
         Seeds the initial parameters, the shuffling and the latent draws of
         training; torch's global random state is left untouched.
     verbose : int, default=0
-        ``> 0`` shows a progress bar per epoch and skorch's epoch table (the
-        discriminator's loss as ``train_loss``).
+        ``> 0`` prints skorch's table of the losses, one line per epoch (the
+        discriminator's loss as ``train_loss``; plain text unless the output is
+        a terminal).
 
     Attributes
     ----------
@@ -82,6 +83,9 @@ class GAN(GenerativeMixin, BaseEstimator):
         ``discriminator``; ``net_.history_`` records both losses.
         ``net_.save_params(f_params=..., use_safetensors=True)`` saves the
         parameters.
+    device_ : str
+        The device the model was trained on, ``"cpu"`` or ``"cuda"`` (what
+        ``device="auto"`` chose).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
