@@ -177,8 +177,12 @@ def prior_ratio_from_counts(y_encoded, sample_weight, classifier=None):
 
 # Packages whose frames stand between a user's call and a collapse check: the
 # fit wrappers of skratio and scikit-learn, and the joblib machinery through
-# which scikit-learn's searches call fit.
-_LIBRARY_PACKAGES = ("skratio", "sklearn", "joblib", "threadpoolctl")
+# which scikit-learn's searches call fit (in a worker process or thread, whose
+# stack holds no line of the user's, the walk ends past the last of them).
+_LIBRARY_PACKAGES = (
+    "skratio", "sklearn", "joblib", "threadpoolctl", "multiprocessing", "concurrent",
+    "threading",
+)
 
 # Where scikit-learn fits one candidate on one fold of a search.
 _CV_FIT_FUNCTIONS = {("sklearn.model_selection._validation", "_fit_and_score")}
