@@ -4,8 +4,8 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -26,12 +26,18 @@ from .metrics import (
 def default_model_ratio(random_state=None):
     """The default ratio of real data against a generative model's samples.
 
-    Gradient-boosted trees: a model's typical error is a wrong number or
-    shape of modes, which a linear domain classifier cannot see (its
-    log-ratio is a hyperplane); trees can (see ``benchmarks/model_correction.py``).
+    30 nearest neighbours, on the rows as given (the geometry the default
+    criterion measures in), with the ratio estimator's default calibration.
+    A model's typical error is a wrong number or shape of modes, which a
+    linear domain classifier cannot see (its log-ratio is a hyperplane).
+    Nearest neighbours and gradient-boosted trees both can: on a 2-component
+    mixture fitted to six modes in 4-D, the chosen correction took the
+    criterion's MMD to fresh data from 0.028 to 0.003 with the neighbours and
+    to 0.007 with the trees, which also cost several times more to fit once
+    calibrated on held-out folds.
     """
     return DensityRatioEstimator(
-        HistGradientBoostingClassifier(random_state=random_state)
+        KNeighborsClassifier(30), random_state=random_state
     )
 
 
@@ -128,9 +134,10 @@ class CorrectedGenerator(BaseEstimator):
         Cloned and fitted on the model's samples (domain 0) against the real
         rows not held out (domain 1); anything with ``fit(X, y)`` and
         ``predict_log_weight`` or ``predict_weight``. ``None`` uses a
-        :class:`~skratio.DensityRatioEstimator` with a
-        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: a linear
-        classifier cannot see a wrong number of modes.
+        :class:`~skratio.DensityRatioEstimator` with 30 nearest neighbours
+        (:class:`~sklearn.neighbors.KNeighborsClassifier`) on the rows as
+        given: a linear classifier cannot see a wrong number of modes. Scale
+        the rows first when their features have different units.
     k : "auto" or int >= 1, default="auto"
         Candidates per output row. ``"auto"`` chooses among 1 and
         ``k_grid``; an int fixes it.

@@ -4,19 +4,23 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
+from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import KBinsDiscretizer
+from sklearn.preprocessing import FunctionTransformer, KBinsDiscretizer, StandardScaler
 
 from skratio import DensityRatioEstimator
 from skratio.datasets import make_biased_split
 from skratio.metrics import (
+    _auc_confidence_interval,
     bayes_optimal_nce,
+    classifier_two_sample_test,
     effective_sample_size,
     fairness_discrepancy,
     frechet_distance,
     negative_cross_entropy,
+    squared_mmd,
 )
 
 
@@ -262,3 +266,109 @@ def test_frechet_distance_with_singular_covariances():
     var_x, var_y = X[:, 0].var(ddof=1), Y[:, 0].var(ddof=1)
     expected = (X[:, 0].mean() - Y[:, 0].mean()) ** 2 + (np.sqrt(var_x) - np.sqrt(var_y)) ** 2
     assert frechet_distance(X, Y) == pytest.approx(expected, rel=1e-9)
+
+
+# ------------------------------------------------ feature maps and two-sample test
+def test_a_feature_map_chooses_the_features_compared():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4000, 2))
+    Y = rng.standard_normal((4000, 2)) + [3.0, 0.0]
+    # The shift of 3 in the first column is seen (3**2 = 9) only when the map
+    # keeps that column.
+    assert frechet_distance(X, Y, feature_map=lambda Z: Z[:, :1]) == pytest.approx(
+        9.0, abs=0.3
+    )
+    assert frechet_distance(X, Y, feature_map=lambda Z: Z[:, 1:]) < 0.01
+    assert squared_mmd(X, Y, feature_map=lambda Z: Z[:, 1:]) < 0.002
+    assert squared_mmd(X, Y, feature_map=lambda Z: Z[:, :1]) > 0.1
+
+
+def test_a_fitted_transformer_is_a_feature_map():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4000, 1))
+    Y = 10.0 * rng.standard_normal((4000, 1)) + 30.0
+    scaler = StandardScaler(with_mean=False).fit(Y / 10.0)
+    # In 1-D the distance is (mean difference)**2 + (sd difference)**2:
+    # 30**2 + (1 - 10)**2 = 981 unscaled. The features are X/10 and Y/10
+    # (the scaler, fitted on Y/10 of unit variance, divides by about 1):
+    # 3**2 + (0.1 - 1)**2 = 9.81.
+    pipe = make_pipeline(FunctionTransformer(lambda Z: Z / 10.0), scaler)
+    pipe.fit(Y)
+    assert frechet_distance(X, Y) == pytest.approx(981.0, rel=0.05)
+    assert frechet_distance(X, Y, feature_map=pipe) == pytest.approx(9.81, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "feature_map, error, match",
+    [
+        ("pca", TypeError, "feature_map"),
+        (lambda Z: Z[:5], ValueError, "one row per input row"),
+        (lambda Z: Z[:, 0], ValueError, "2-D"),
+        (lambda Z: np.full((len(Z), 1), np.nan), ValueError, "NaN or infinite"),
+    ],
+)
+def test_bad_feature_maps_are_refused(feature_map, error, match):
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    with pytest.raises(error, match=match):
+        frechet_distance(X, X, feature_map=feature_map)
+    with pytest.raises(error, match=match):
+        squared_mmd(X, X, feature_map=feature_map)
+
+
+def test_auc_interval_matches_roc_auc_and_covers_the_truth():
+    rng = np.random.default_rng(0)
+    # Real scores N(1, 1), model scores N(0, 1): AUC = Phi(1 / sqrt(2)).
+    truth = norm.cdf(1.0 / np.sqrt(2.0))
+    covered = 0
+    n_trials = 300
+    for _ in range(n_trials):
+        real, model = rng.normal(1.0, 1.0, 60), rng.normal(0.0, 1.0, 80)
+        auc, low, high = _auc_confidence_interval(real, model, 0.95)
+        if _ == 0:
+            expected = roc_auc_score(np.repeat([1, 0], [60, 80]),
+                                     np.concatenate([real, model]))
+            assert auc == pytest.approx(expected, rel=1e-12)
+        covered += low <= truth <= high
+    # 95 % coverage; the share over 300 trials has s.e. sqrt(.95 * .05 / 300)
+    # = 0.013, so [0.91, 0.99] is three s.e. each side.
+    assert 0.91 <= covered / n_trials <= 0.99
+
+
+def test_auc_interval_counts_ties_as_one_half():
+    auc, low, high = _auc_confidence_interval([1.0, 1.0, 2.0], [1.0, 0.0, 0.0])
+    # Pairs: 1 beats 0 twice and ties 1 (x2 real ones), 2 beats all three.
+    assert auc == pytest.approx((2 * (2 + 0.5) + 3) / 9)
+    assert 0.0 <= low <= auc <= high <= 1.0
+
+
+def test_classifier_two_sample_test_both_ways():
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((600, 2))
+    same = classifier_two_sample_test(real, rng.standard_normal((600, 2)),
+                                      random_state=0)
+    assert same.ci_low < 0.5 < same.ci_high
+    assert (same.n_real, same.n_model) == (300, 300)
+    # A missing mode: the model has one of the data's two modes. A linear
+    # classifier cannot see it (same mean); the default trees can.
+    two = np.concatenate([real[:300] + 3.0, real[300:] - 3.0])
+    one = rng.standard_normal((600, 2))
+    found = classifier_two_sample_test(two, one, random_state=0)
+    assert found.ci_low > 0.9
+    linear = classifier_two_sample_test(two, one, classifier=LogisticRegression(),
+                                        random_state=0)
+    assert linear.auc < found.ci_low
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"test_size": 1.0}, "test_size"),
+        ({"confidence_level": 0.0}, "confidence_level"),
+    ],
+)
+def test_classifier_two_sample_test_validates(kwargs, match):
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    with pytest.raises(ValueError, match=match):
+        classifier_two_sample_test(X, X, **kwargs)
+    with pytest.raises(ValueError, match="same number of features"):
+        classifier_two_sample_test(X, X[:, :1])
