@@ -297,3 +297,39 @@ def test_squared_mmd_rejects_mismatched_or_constant_data():
         squared_mmd(X, np.ones((5, 2)))
     with pytest.raises(ValueError, match="minimum of 2 is required"):
         squared_mmd(X, X[:1])
+
+
+# importance weights through a feature map -----------------------------------
+
+
+def test_importance_weights_remove_a_shift_seen_through_a_feature_map():
+    # The same pair as above, with a third coordinate of pure noise that the
+    # feature map drops and a scale of 2 on what it keeps: the features of
+    # the source are N(0, 4 I_2), of the target N(2m, 4 I_2). Unweighted,
+    # FD = 4 |m|^2 = 4 up to the sampling error of 4 times the one above
+    # (four s.d. plus bias: 4 * 0.19). Weighted, the weighted mean difference
+    # scales by 2 and FD by 4: below 4 * 0.05.
+    source, weights, target = shifted_pair(4000, 4000, [np.sqrt(0.5)] * 2, seed=5)
+    rng = np.random.default_rng(7)
+    noise = rng.standard_normal((4000, 1))
+    source, target = np.hstack([source, noise]), np.hstack([target, 5.0 + noise])
+
+    def features(X):
+        return 2.0 * X[:, :2]
+
+    assert frechet_distance(source, target, feature_map=features) == pytest.approx(
+        4.0, abs=4 * 0.19
+    )
+    assert (
+        frechet_distance(source, target, sample_weight=weights, feature_map=features)
+        < 4 * 0.05
+    )
+    # Without the map, the noise column's shift of 5 dominates: 25 + 1.
+    assert frechet_distance(source, target, sample_weight=weights) > 20
+    # Unweighted through the map, the population MMD^2 is
+    # 2 (1 + 4 g s^2)^(-1) (1 - exp(-g |2m|^2 / (1 + 4 g s^2))) = 0.118 with
+    # s^2 = 4 and the default g = 1 / (2 tr Cov) = 1/16; weighted, near 0.
+    unweighted = squared_mmd(source, target, feature_map=features)
+    weighted = squared_mmd(source, target, sample_weight=weights, feature_map=features)
+    assert unweighted > 0.05
+    assert abs(weighted) < unweighted / 5
