@@ -52,7 +52,7 @@ def side_share(samples):
         Flow(n_transforms=2, max_epochs=15, **QUICK),
         RealNVP(n_transforms=3, max_epochs=15, **QUICK),
         VAE(max_epochs=15, **QUICK),
-        GAN(max_epochs=80, hidden_layer_sizes=(32, 32), random_state=0),
+        GAN(max_epochs=80, hidden_layer_sizes=(32, 32), pack=1, random_state=0),
     ],
     ids=["Flow", "RealNVP", "VAE", "GAN"],
 )
