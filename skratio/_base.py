@@ -42,9 +42,14 @@ from numbers import Integral
 import numpy as np
 from scipy import sparse
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.base import _fit_context
 from sklearn import config_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
@@ -217,6 +222,9 @@ class BaseRatioEstimator(
     def _fitted_hook(self, X, y_encoded, sample_weight, weights_given):
         """Extra fitted attributes, computed after the classifier is fitted."""
 
+    def _check_features(self, X):
+        """Optional: warn about features the classifier cannot use as given."""
+
     def _encode_labels(self, y):
         """``(classes_, y_encoded)`` of the domain labels: exactly two domains."""
         return check_domain_labels(
@@ -227,7 +235,6 @@ class BaseRatioEstimator(
 
     def _calibration_method(self):
         """``"sigmoid"``, ``"temperature"`` or None: the held-out calibration."""
-        return None
 
     def _log_odds_scaling(self):
         """The fitted ``(scale, shift)`` of the log-odds; the identity if none."""
@@ -271,6 +278,7 @@ class BaseRatioEstimator(
         """Validate ``(X, y, sample_weight)`` once; set ``classes_``."""
         check_no_text_columns(X, self._domain_classifier(), type(self).__name__)
         X, y = validate_data(self, X, y, **self._input_checks())
+        self._check_features(X)
         self.classes_, y_encoded = self._encode_labels(y)
         weights_given = sample_weight is not None
         sample_weight = _check_sample_weight(
@@ -325,17 +333,35 @@ class BaseRatioEstimator(
         check_folds_hold_both_domains(folds, y_encoded, type(self).__name__)
         return folds
 
+    def _record_overlap(self, y_encoded, held_out_log_weight, sample_weight):
+        """Set ``overlap_`` from held-out log-weights; warn if they show poor overlap.
+
+        The diagnostics judge the ratio itself, before flattening and clipping.
+        """
+        self.overlap_ = overlap_diagnostics(
+            y_encoded, np.exp(held_out_log_weight), sample_weight=sample_weight
+        )
+        warn_if_poor_overlap(self.overlap_, type(self).__name__)
+
     def _fit_classifier(self, X, y_encoded, sample_weight, weights_given, classifier,
                         fit_params, log_odds_scaling=None):
+        # Diagnostics of an earlier fit do not describe this one.
+        vars(self).pop("overlap_", None)
         method = self._calibration_method()
         if method is not None and log_odds_scaling is None:
-            # Calibrate on held-out log-odds of CALIBRATION_FOLDS folds.
+            # Calibrate on held-out log-odds of CALIBRATION_FOLDS folds, which
+            # also give the overlap diagnostics at no extra cost.
             folds = self._cross_fitting_folds(X, y_encoded, CALIBRATION_FOLDS)
-            _, log_odds = self._held_out_log_odds(
+            log_prior, log_odds = self._held_out_log_odds(
                 X, y_encoded, sample_weight, classifier, fit_params, folds
             )
             log_odds_scaling = fit_log_odds_scaling(
                 log_odds, y_encoded, sample_weight, method
+            )
+            scale, shift = log_odds_scaling
+            self._record_overlap(
+                y_encoded, log_prior + scale * log_odds + shift,
+                sample_weight if weights_given else None,
             )
         if method is not None:
             self.log_odds_scaling_ = log_odds_scaling
@@ -440,22 +466,19 @@ class BaseRatioEstimator(
             X, y_encoded, sample_weight, weights_given, classifier, fit_params,
             log_odds_scaling,
         )
-        log_weight = log_prior + log_odds
-        # The diagnostics judge the ratio itself, before flattening and clipping.
-        self.overlap_ = overlap_diagnostics(
-            y_encoded, np.exp(log_weight),
-            sample_weight=sample_weight if weights_given else None,
-        )
+        log_weight_raw = log_prior + log_odds
         weight_options = self._ratio_options()
         weights = np.exp(
             postprocess_log_weight(
-                log_weight, weight_options["power"], weight_options["clip"]
+                log_weight_raw.copy(), weight_options["power"], weight_options["clip"]
             )
         )
         # Only the source rows are reweighted (biased data, model samples), so
         # their effective sample size is the one that matters.
         warn_if_weights_collapse(weights[y_encoded == SOURCE])
-        warn_if_poor_overlap(self.overlap_, type(self).__name__)
+        self._record_overlap(
+            y_encoded, log_weight_raw, sample_weight if weights_given else None
+        )
         return weights
 
     # ----------------------------------------------------------- prediction

@@ -17,6 +17,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import PREDICT_CHUNK_ROWS, BaseRatioEstimator, _index_params
+from ._diagnostics import warn_if_poor_overlap
 from ._domains import check_source_target_labels
 from ._ratio import ClassifierParamsMixin
 from ._validation import IntegerInterval
@@ -30,6 +31,7 @@ from ._weights import (
     prior_ratio_from_counts,
     warn_if_weights_collapse,
 )
+from .metrics import overlap_diagnostics
 
 
 def _final_step(classifier):
@@ -140,7 +142,7 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
     classifier : estimator with ``fit`` and ``predict_proba``, default=None
         The multinomial domain classifier; it may be a
         :class:`~sklearn.pipeline.Pipeline`. ``None`` means
-        ``make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000))``,
+        :func:`skratio.default_classifier`,
         a multinomial logistic regression, right whenever every log-ratio is
         linear in the features (e.g. Gaussians of equal covariances). It is
         fitted on the positions of the labels in ``classes_`` (sources
@@ -176,6 +178,12 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
         ``predict_log_weight(X)``.
     prior_ratios_ : ndarray of shape (K,)
         ``n_k / n_target`` of every source, from the (weighted) counts.
+    overlap_ : dict
+        Source label -> :class:`~skratio.metrics.OverlapDiagnostics` of that
+        source against the target, from the out-of-fold log-ratios of the last
+        :meth:`fit_predict_weight` (held-out domain AUC, mean source weight and
+        its standard error, effective sample size). Only after
+        :meth:`fit_predict_weight`.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -320,6 +328,9 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
         WeightCollapseWarning
             When the effective sample size of a source's weights is below 10%
             of its number of rows.
+        PoorOverlapWarning
+            When a source's held-out diagnostics (``overlap_``) show that it
+            barely overlaps the target, or that its weights do not average to 1.
         """
         X, y_encoded, sample_weight, weights_given, classifier, fit_params = (
             self._validate_fit_data(X, y, sample_weight)
@@ -336,10 +347,13 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
         )
         target = self.classes_.shape[0] - 1
         log_weight = np.zeros(X.shape[0])
+        # Every row's out-of-fold log-ratio to every source, for the diagnostics.
+        all_log_ratios = np.empty((X.shape[0], target))
         for (_, test), fold_log_ratios in zip(folds, raw):
             own = y_encoded[test]
             is_source = own < target
             log_weight[test[is_source]] = fold_log_ratios[is_source, own[is_source]]
+            all_log_ratios[test] = fold_log_ratios
         self._fit_classifier(
             X, y_encoded, sample_weight, weights_given, classifier, fit_params
         )
@@ -348,8 +362,21 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
             log_weight[is_source], self.power, self.clip
         )
         weights = np.exp(log_weight)
+        self.overlap_ = {}
+        for source in range(target):
+            # Each source against the target, as the binary estimators do.
+            rows = (y_encoded == source) | (y_encoded == target)
+            self.overlap_[self.classes_[source]] = overlap_diagnostics(
+                (y_encoded[rows] == target).astype(int),
+                np.exp(all_log_ratios[rows, source]),
+                sample_weight=sample_weight[rows] if weights_given else None,
+            )
         for source in range(target):
             warn_if_weights_collapse(weights[y_encoded == source])
+            warn_if_poor_overlap(
+                self.overlap_[self.classes_[source]],
+                f"{type(self).__name__} (source {self.classes_[source]!r})",
+            )
         return weights
 
     # ----------------------------------------------------------- prediction

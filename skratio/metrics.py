@@ -23,6 +23,7 @@ from sklearn.utils import (
 from ._validation import check_domain_predictions, check_weights
 
 __all__ = [
+    "OverlapDiagnostics",
     "bayes_optimal_nce",
     "classifier_two_sample_test",
     "effective_sample_size",
@@ -32,7 +33,6 @@ __all__ = [
     "importance_weighted_mean",
     "nce_scorer",
     "negative_cross_entropy",
-    "OverlapDiagnostics",
     "overlap_diagnostics",
     "squared_mmd",
 ]

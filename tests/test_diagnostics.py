@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import expit, logit
-from sklearn.linear_model import LogisticRegression
+from scipy.stats import norm
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedKFold,
@@ -16,15 +18,28 @@ from sklearn.model_selection import (
     cross_validate,
 )
 from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KernelDensity
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skratio import CalibratedRatio, DensityRatioEstimator, WeightCollapseWarning
+from skratio import (
+    CalibratedRatio,
+    DensityRatioEstimator,
+    MultiSourceRatio,
+    PoorOverlapWarning,
+    ReweightedEstimator,
+    SIRResampler,
+    TelescopingRatio,
+    WeightCollapseWarning,
+    WeightedGenerativeTrainer,
+    stack_domains,
+)
 from skratio.datasets import make_gaussian_shift
 from skratio.metrics import (
     effective_sample_size,
     expected_calibration_error,
     nce_scorer,
+    overlap_diagnostics,
 )
 
 # ---------------------------------------------------------------------------
@@ -322,3 +337,138 @@ def test_grid_search_prefers_the_well_specified_classifier(scoring):
     assert isinstance(search.best_params_["classifier"], Pipeline)
     naive, logistic = search.cv_results_["mean_test_score"]
     assert logistic > naive
+
+
+# ---------------------------------------------------------------------------
+# Overlap diagnostics and PoorOverlapWarning
+
+
+def test_overlap_diagnostics_hand_computed():
+    # Source weights 0.5 and 1.5: mean 1, standard error sqrt(0.25 + 0.25) / 2,
+    # ESS (2)^2 / (0.25 + 2.25) = 1.6 of 2 rows; every target row outweighs
+    # every source row: AUC 1.
+    diagnostics = overlap_diagnostics([0, 0, 1, 1], [0.5, 1.5, 2.0, 3.0])
+    assert diagnostics.auc == pytest.approx(1.0)
+    assert diagnostics.mean_source_weight == pytest.approx(1.0)
+    assert diagnostics.mean_source_weight_se == pytest.approx(np.sqrt(0.5) / 2)
+    assert diagnostics.ess_fraction == pytest.approx(0.8)
+    assert (diagnostics.n_source, diagnostics.n_target) == (2, 2)
+    # One misordered pair of four: AUC 3/4. Row weights count as repeated rows.
+    assert overlap_diagnostics([0, 0, 1, 1], [0.5, 2.5, 2.0, 3.0]).auc == 0.75
+    weighted = overlap_diagnostics(
+        [0, 0, 1], [0.5, 1.5, 2.0], sample_weight=[1.0, 3.0, 1.0]
+    )
+    assert weighted.mean_source_weight == pytest.approx((0.5 + 4.5) / 4)
+
+
+def test_overlap_diagnostics_of_the_true_ratio():
+    # E_source[w] = 1 and AUC = Phi(|m| / sqrt(2)) for a shift |m| between unit
+    # Gaussians (the log-ratio is linear, so its ranking is the AUC's).
+    shift = 1.0
+    _, y, log_ratio = make_gaussian_shift(4000, 2000, shift=shift, random_state=0)
+    diagnostics = overlap_diagnostics(y, np.exp(log_ratio))
+    mean, se = diagnostics.mean_source_weight, diagnostics.mean_source_weight_se
+    assert abs(mean - 1) < 3 * se
+    # Hanley-McNeil standard error of the AUC with these sizes: 0.007.
+    assert diagnostics.auc == pytest.approx(norm.cdf(shift / np.sqrt(2)), abs=0.025)
+    # ESS / n of the true weights: 1 / E[w^2] = exp(-|m|^2).
+    assert diagnostics.ess_fraction == pytest.approx(np.exp(-(shift**2)), abs=0.05)
+
+
+def test_overlap_diagnostics_refuses_other_labels():
+    with pytest.raises(ValueError, match="domain labels 0 .source. and 1"):
+        overlap_diagnostics([0, 2], [1.0, 1.0])
+    with pytest.raises(ValueError, match="both domains"):
+        overlap_diagnostics([0, 0], [1.0, 1.0])
+
+
+def _separable(seed=0):
+    """The issue's case: one feature of the target moved by +100 (3-D)."""
+    rng = np.random.default_rng(seed)
+    source, target = rng.normal(size=(400, 3)), rng.normal(size=(200, 3))
+    target[:, 0] += 100.0
+    return stack_domains(source, target)
+
+
+def _breast_cancer_selection(seed):
+    """Reference: 142 random rows; biased: the others, keeping 20 % of those
+    with mean radius > 15. The true weight is P(kept) / P(kept | x)."""
+    X, _ = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(X.shape[0])
+    reference, rest = order[:142], order[142:]
+    large = X[rest, 0] > 15
+    biased = rest[~large | (rng.random(rest.shape[0]) < 0.2)]
+    return stack_domains(X[biased], X[reference]), X[biased, 0] > 15
+
+
+def _estimators():
+    return [
+        DensityRatioEstimator(random_state=0),
+        CalibratedRatio(),
+        TelescopingRatio(LogisticRegression(), random_state=0),
+        MultiSourceRatio(random_state=0),
+    ]
+
+
+@pytest.mark.parametrize("estimator", _estimators(), ids=lambda e: type(e).__name__)
+def test_separable_samples_warn_and_record_it(estimator):
+    X, y = _separable()
+    with pytest.warns(PoorOverlapWarning, match="barely overlap.*TelescopingRatio"):
+        estimator.fit_predict_weight(X, y)
+    overlap = estimator.overlap_
+    if isinstance(overlap, dict):
+        (overlap,) = overlap.values()
+    assert overlap.auc == 1.0
+    assert (overlap.n_source, overlap.n_target) == (400, 200)
+
+
+def test_separable_samples_warn_at_fit_too():
+    # fit's held-out calibration folds give the diagnostics as well.
+    X, y = _separable()
+    with pytest.warns(PoorOverlapWarning, match="AUC is 1.0000"):
+        ratio = DensityRatioEstimator(random_state=0).fit(X, y)
+    assert ratio.overlap_.auc == 1.0
+
+
+@pytest.mark.parametrize("estimator", _estimators(), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("shift", [1.0, 2.0])
+def test_ordinary_shifts_do_not_warn(estimator, shift):
+    X, y, _ = make_gaussian_shift(800, 400, n_features=3, shift=shift, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PoorOverlapWarning)
+        estimator.fit_predict_weight(X, y)
+    overlap = estimator.overlap_
+    if isinstance(overlap, dict):
+        (overlap,) = overlap.values()
+    # A correct ratio averages to 1 under the source, within its noise (and
+    # the estimation error, a few per cent here).
+    assert abs(overlap.mean_source_weight - 1) < 3 * overlap.mean_source_weight_se + 0.1
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_the_breast_cancer_case_does_not_warn_and_keeps_its_order(seed):
+    # The issue's case (raw features, one outlying row): before, ESS 0.6 % and
+    # inverted group means. Truth: large-radius rows weigh 1 / 0.2 = 5 times
+    # the small ones.
+    (X, y), large = _breast_cancer_selection(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PoorOverlapWarning)
+        weights = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y)
+    source = weights[y == 0]
+    assert effective_sample_size(source) / source.shape[0] >= 0.2
+    assert source[large].mean() > 1.3 * source[~large].mean()
+
+
+def test_poor_overlap_relayed_by_the_meta_estimators():
+    X, y = _separable()
+    with pytest.warns(PoorOverlapWarning):
+        WeightedGenerativeTrainer(KernelDensity(), DensityRatioEstimator()).fit(X, y)
+    labels = np.where(y == 1, np.nan, X[:, 1] + X[:, 2])
+    with pytest.warns(PoorOverlapWarning):
+        ReweightedEstimator(Ridge(), DensityRatioEstimator()).fit(X, labels)
+    # SIRResampler takes a fitted ratio estimator: the warning comes with its fit.
+    with pytest.warns(PoorOverlapWarning):
+        sampler = SIRResampler(DensityRatioEstimator().fit(X, y), k=5, random_state=0)
+    sampler.fit_resample(X[y == 0])
+

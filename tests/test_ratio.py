@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,12 @@ from sklearn.preprocessing import RobustScaler, StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from skratio import DensityRatioEstimator, WeightCollapseWarning, stack_domains
+from skratio import (
+    DensityRatioEstimator,
+    WeightCollapseWarning,
+    default_classifier,
+    stack_domains,
+)
 from skratio.datasets import make_gaussian_shift
 
 
@@ -301,7 +307,7 @@ def test_sample_weight_sets_the_prior_ratio_and_reaches_the_classifier():
     ratio = DensityRatioEstimator(calibration=None).fit(X, y, sample_weight=sample_weight)
     assert ratio.prior_ratio_ == pytest.approx((200 * 0.5) / (100 * 2.0))
     # The default classifier; its scaler takes no weights, the regression does.
-    direct = make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000)).fit(
+    direct = default_classifier().fit(
         X, y, logisticregression__sample_weight=sample_weight
     )
     np.testing.assert_allclose(ratio.predict_proba(X), direct.predict_proba(X))
@@ -504,3 +510,146 @@ def test_default_classifier_converges_on_raw_real_data(load):
     # (ESS < 10%), raised as an error above, is the classifier's doing: with
     # standardised features it fires on digits, whose first pixel is always 0,
     # so that there the two domains do not differ at all.
+
+
+# ---------------------------------------------------------------------------
+# The default calibration of the log-odds
+
+
+def _rmse_to_truth(ratio, X, log_ratio):
+    return float(np.sqrt(np.mean((ratio.predict_log_weight(X) - log_ratio) ** 2)))
+
+
+def test_calibration_undoes_an_overconfident_classifier():
+    # Naive Bayes on 5 copies of each feature counts the evidence 5 times: its
+    # log-odds are 5 times the true log-ratio f (f ~ N(+-1/2, 1), E f^2 = 5/4),
+    # an RMSE of about 4 * 1.12 = 4.5 raw. a * s + b with a = 1/5 contains the
+    # truth, so only estimation error is left: that of the well-specified
+    # logistic regression (0.07 here) plus the calibration's, O(1/sqrt(n)).
+    X, y, _ = make_gaussian_shift(2000, 2000, n_features=2, random_state=0)
+    X_test, _, log_ratio_test = make_gaussian_shift(2000, 2000, n_features=2,
+                                                    random_state=1)
+    X, X_test = np.repeat(X, 5, axis=1), np.repeat(X_test, 5, axis=1)
+    raw = DensityRatioEstimator(GaussianNB(), calibration=None).fit(X, y)
+    calibrated = DensityRatioEstimator(GaussianNB(), random_state=0).fit(X, y)
+    assert _rmse_to_truth(raw, X_test, log_ratio_test) > 3.0
+    assert _rmse_to_truth(calibrated, X_test, log_ratio_test) < 0.2
+    scale, _ = calibrated.log_odds_scaling_
+    assert scale == pytest.approx(1 / 5, abs=0.03)
+
+
+def test_calibration_undoes_part_of_an_over_penalised_classifier():
+    # A penalty 100 times the default's shrinks the slope toward 0: the raw
+    # log-ratio is much too flat (RMSE 2.4 where the well-specified fit has
+    # 0.22). The shrinkage is a common factor of a well-ranked linear score,
+    # which the calibration's scale a > 1 partly restores: 1.29 with this seed
+    # (the held-out likelihood pins the scale down only near the boundary).
+    X, y, _ = make_gaussian_shift(2000, 2000, n_features=4, shift=3.0, random_state=2)
+    X_test, _, log_ratio_test = make_gaussian_shift(2000, 2000, n_features=4,
+                                                    shift=3.0, random_state=3)
+    flat = make_pipeline(StandardScaler(), LogisticRegression(C=1e-2))
+    raw = DensityRatioEstimator(flat, calibration=None).fit(X, y)
+    calibrated = DensityRatioEstimator(flat, random_state=0).fit(X, y)
+    raw_error = _rmse_to_truth(raw, X_test, log_ratio_test)
+    assert raw_error > 2.0
+    assert calibrated.log_odds_scaling_[0] > 1.5
+    assert _rmse_to_truth(calibrated, X_test, log_ratio_test) < raw_error / 1.5
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "temperature"])
+def test_fit_and_cross_fitting_calibrate_alike(method):
+    # fit calibrates on 2 folds, fit_predict_weight on its 5: both estimate the
+    # same map, within the calibration's sampling error.
+    X, y, _ = make_gaussian_shift(3000, 1500, n_features=3, random_state=4)
+    fitted = DensityRatioEstimator(calibration=method, random_state=0).fit(X, y)
+    crossed = DensityRatioEstimator(calibration=method, random_state=0)
+    crossed.fit_predict_weight(X, y)
+    np.testing.assert_allclose(
+        fitted.log_odds_scaling_, crossed.log_odds_scaling_, atol=0.1
+    )
+    if method == "temperature":
+        assert fitted.log_odds_scaling_[1] == 0.0
+    # The well-specified default needs almost no correction.
+    assert fitted.log_odds_scaling_[0] == pytest.approx(1.0, abs=0.1)
+
+
+def test_calibrated_proba_and_weights_agree():
+    X, y, _ = make_gaussian_shift(300, 200, random_state=5)
+    ratio = DensityRatioEstimator(GaussianNB(), random_state=0).fit(X, y)
+    proba = ratio.predict_proba(X)[:, 1]
+    # log w = log gamma + logit c_cal(x), with the calibrated probabilities.
+    np.testing.assert_allclose(
+        ratio.predict_log_weight(X),
+        np.log(ratio.prior_ratio_) + np.log(proba) - np.log1p(-proba),
+        rtol=1e-6, atol=1e-8,
+    )
+    # Refitting without calibration forgets the calibration.
+    ratio.set_params(calibration=None).fit(X, y)
+    assert not hasattr(ratio, "log_odds_scaling_")
+    np.testing.assert_allclose(
+        ratio.predict_proba(X), ratio.classifier_.predict_proba(X)
+    )
+
+
+def test_calibration_needs_two_rows_of_each_domain():
+    X = np.arange(6.0).reshape(-1, 1)
+    y = np.array([0, 0, 0, 0, 0, 1])
+    with pytest.raises(ValueError, match="single row.*calibration=None"):
+        DensityRatioEstimator().fit(X, y)
+    DensityRatioEstimator(calibration=None).fit(X, y)
+
+
+def test_the_default_classifier_is_public_and_tunable():
+    X, y, _ = make_gaussian_shift(200, 200, random_state=6)
+    grid = {"classifier__logisticregression__C": [0.01, 1.0]}
+    with pytest.raises(ValueError, match=r"skratio\.default_classifier\(\)"):
+        GridSearchCV(DensityRatioEstimator(), grid, cv=3).fit(X, y)
+    search = GridSearchCV(
+        DensityRatioEstimator(default_classifier(), random_state=0), grid, cv=3
+    ).fit(X, y)
+    assert search.best_params_["classifier__logisticregression__C"] in (0.01, 1.0)
+    # The same classifier as the default: the same weights.
+    np.testing.assert_allclose(
+        DensityRatioEstimator(default_classifier(), random_state=0)
+        .fit(X, y).predict_log_weight(X),
+        DensityRatioEstimator(random_state=0).fit(X, y).predict_log_weight(X),
+    )
+
+
+def test_the_default_classifier_bounds_outlying_values():
+    # One source row 1000 interquartile ranges out on a feature that does not
+    # shift: unbounded, its weight dwarfs all others; bounded, it stays ordinary.
+    rng = np.random.default_rng(7)
+    X, y, log_ratio = make_gaussian_shift(400, 200, n_features=2, random_state=7)
+    X = np.column_stack([X, rng.standard_normal(len(y))])
+    X[0, 2] = -1000.0
+    assert y[0] == 0
+    bounded = DensityRatioEstimator(random_state=0).fit(X, y)
+    unbounded = DensityRatioEstimator(
+        make_pipeline(RobustScaler(), LogisticRegression(max_iter=1000)),
+        random_state=0,
+    ).fit(X, y)
+    clip = default_classifier().named_steps["clipfeatures"]
+    assert clip.bound == 5.0
+    assert np.all(np.abs(clip.transform(RobustScaler().fit_transform(X))) <= 5.0)
+    error = bounded.predict_log_weight(X[:1]) - log_ratio[:1]
+    assert abs(error[0]) < abs(
+        unbounded.predict_log_weight(X[:1])[0] - log_ratio[0]
+    )
+
+
+def test_a_feature_in_tiny_units_is_named_in_a_warning():
+    # The robust scaler leaves a column whose interquartile range is below
+    # 10 machine epsilons unscaled, so its effect on the weights is lost:
+    # a warning names it (and only it).
+    X, y, _ = make_gaussian_shift(500, 500, n_features=3, shift=2.0, random_state=0)
+    X = pd.DataFrame(X, columns=["radius", "texture", "area"])
+    X["radius"] *= 1e-15
+    with pytest.warns(UserWarning, match=r"'radius' vary by less than") as caught:
+        DensityRatioEstimator(random_state=0).fit(X, y)
+    assert not any("texture" in str(w.message) for w in caught)
+    X["radius"] *= 1e5  # an interquartile range of about 1e-10 is scaled: quiet
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        DensityRatioEstimator(random_state=0).fit(X, y)
+

@@ -109,7 +109,8 @@ def test_training_weights_are_out_of_fold():
     # so the mean-1 training weights are exactly 1. An in-sample weight would
     # have odds 9 and show up as a different value.
     X, y, _ = quadratic_shift(200, 100, seed=5)
-    ratio = DensityRatioEstimator(SpyClassifier())
+    # Raw log-odds: a calibration would rescale the spy's odds of 9.
+    ratio = DensityRatioEstimator(SpyClassifier(), calibration=None)
     model = ReweightedEstimator(LinearRegression(), ratio, cv=4, random_state=0).fit(X, y)
     np.testing.assert_allclose(model.weights_, 1.0)
     # The refitted ratio estimator has seen every row: in-sample weights are

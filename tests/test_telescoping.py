@@ -10,6 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skratio import DensityRatioEstimator, TelescopingRatio, stack_domains
 from skratio._telescoping import waymark_coefficients
+from skratio.datasets import make_gaussian_shift
 
 # N(0, 1) against N(8, 1): KL = 8^2 / 2 = 32 nats, where one classifier
 # saturates (the samples are separable but for a few rows in 10^4).
@@ -186,3 +187,18 @@ def test_persistence_round_trip(tmp_path):
     loaded = load(tmp_path / "ratio.skops")
     np.testing.assert_array_equal(loaded.predict_log_weight(X), ratio.predict_log_weight(X))
     assert len(loaded.classifier_.bridges_) == 3
+
+
+def test_a_feature_in_tiny_units_gives_the_same_weights():
+    # The default bridges standardise their features (and the products of
+    # pairs), so a feature multiplied by 1e-15 is scaled back: same weights.
+    X, y, _ = make_gaussian_shift(500, 500, n_features=3, shift=2.0, random_state=0)
+    tiny = X.copy()
+    tiny[:, 0] *= 1e-15
+    ratio = TelescopingRatio(n_waymarks=3, random_state=0)
+    np.testing.assert_allclose(
+        ratio.fit(tiny, y).predict_log_weight(tiny),
+        clone(ratio).fit(X, y).predict_log_weight(X),
+        rtol=1e-9, atol=1e-9,
+    )
+
