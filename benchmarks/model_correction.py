@@ -175,7 +175,12 @@ def run_cell(dataset, seed, quick, generator_names, ratio_name):
             "overlap_auc": corrected.overlap_auc_[0],
             "raw": evaluate(raw, Z_test, features, gammas, seed),
             "corrected": evaluate(sir, Z_test, features, gammas, seed),
-            "weighted": evaluate(raw, Z_test, features, gammas, seed, weight),
+            # None when one sample carries all the weight (the weights of the
+            # others underflow): no weighted distance exists.
+            "weighted": (
+                evaluate(raw, Z_test, features, gammas, seed, weight)
+                if np.count_nonzero(weight) >= 2 else None
+            ),
             "floor": floor,
             "seconds": time.perf_counter() - start,
         }
@@ -267,7 +272,7 @@ def main_report(rows):
     targets = []
     for (dataset, name), cell in _cells(rows, ("dataset", "generator")).items():
         def col(part, metric, scale=1.0, cell=cell):
-            return [r[part][metric] * scale for r in cell]
+            return [r[part][metric] * scale for r in cell if r[part] is not None]
 
         lines.append(
             f"| {dataset} | {name} | "
@@ -287,7 +292,8 @@ def main_report(rows):
         )
         for metric, scale in (("frechet", 1.0), ("mmd", 1e3)):
             raw, cor = col("raw", metric, scale), col("corrected", metric, scale)
-            weighted, floor = col("weighted", metric, scale), col("floor", metric, scale)
+            weighted = col("weighted", metric, scale)
+            floor = col("floor", metric, scale)
             # Paired by seed: the same fitted model and test rows.
             diff_mean, diff_se = mean_se(np.subtract(cor, raw))
             far = np.mean(raw) > 2 * np.mean(floor)
@@ -330,7 +336,8 @@ def main_report(rows):
             f"| {t['dataset']} | {t['generator']} | {t['metric']} | "
             f"{t['raw']:.3f} | {t['corrected']:.3f} | {t['floor']:.3f} | "
             f"{t['difference']:+.3f} ± {t['difference_se']:.3f} | "
-            f"{'yes' if t['not_worse'] else 'NO'} | {'yes' if t['far_from_floor'] else 'no'} | "
+            f"{'yes' if t['not_worse'] else 'NO'} | "
+            f"{'yes' if t['far_from_floor'] else 'no'} | "
             + ("-" if t["better_when_far"] is None
                else "yes" if t["better_when_far"] else "NO")
             + f" | {'yes' if t['weighted_closer'] else 'no'} |"
@@ -340,8 +347,9 @@ def main_report(rows):
     lines += [
         "",
         (
-            f"Not worse than raw by more than 1 s.e.: {sum(t['not_worse'] for t in targets)}"
-            f" of {n}. Better by more than 1 s.e. where raw is over twice the floor: "
+            "Not worse than raw by more than 1 s.e.: "
+            f"{sum(t['not_worse'] for t in targets)} of {n}. Better by more than "
+            "1 s.e. where raw is over twice the floor: "
             f"{sum(bool(t['better_when_far']) for t in far)} of {len(far)}. "
             f"Importance-weighted closer to the floor than unweighted: "
             f"{sum(t['weighted_closer'] for t in targets)} of {n}."

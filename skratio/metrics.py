@@ -543,6 +543,13 @@ def frechet_distance(X, Y, *, sample_weight=None, feature_map=None):
         check_consistent_length(X, sample_weight)
         if not sample_weight.any():
             raise ValueError("sample_weight must have at least one positive weight.")
+        if np.count_nonzero(sample_weight) < 2:
+            # The weighted covariance of one row is 0 / 0.
+            raise ValueError(
+                "frechet_distance needs at least two rows of X with positive "
+                "weight; one row carries all the weight (check the weights' "
+                "effective sample size)."
+            )
     mean_x = np.average(X, axis=0, weights=sample_weight)
     mean_y = Y.mean(axis=0)
     cov_x = np.atleast_2d(np.cov(X, rowvar=False, aweights=sample_weight))

@@ -178,6 +178,7 @@ def test_frechet_importance_weights_remove_a_mean_shift():
         (-np.ones(20), "sample_weight must be non-negative"),
         (np.ones(19), "inconsistent numbers of samples"),
         (np.zeros(20), "at least one positive weight"),
+        (np.r_[1.0, np.zeros(19)], "at least two rows of X"),
     ],
 )
 def test_frechet_rejects_bad_weights(sample_weight, message):
