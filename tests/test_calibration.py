@@ -9,14 +9,20 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KernelDensity, KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skratio import CalibratedRatio, DensityRatioEstimator, WeightCollapseWarning
+from skratio import (
+    CalibratedRatio,
+    DensityRatioEstimator,
+    ReweightedEstimator,
+    WeightCollapseWarning,
+    WeightedGenerativeTrainer,
+)
 from skratio.datasets import make_gaussian_shift
 
 COPIES = 5
@@ -368,3 +374,21 @@ def test_missing_values_pass_through_to_a_classifier_that_accepts_them():
     assert np.all(np.isfinite(ratio.predict_log_weight(X)))
     with pytest.raises(ValueError, match="NaN"):
         CalibratedRatio(cv=3).fit(X, y)
+
+
+def test_the_wrapped_target_label_is_followed_or_refused_never_inverted():
+    # On its own, CalibratedRatio follows the wrapped estimator's target_label:
+    # target 0 asks for p_0 / p_1, the inverse ratio, and says so in classes_.
+    X, y, log_ratio = make_gaussian_shift(300, 300, n_features=2, random_state=0)
+    inner = DensityRatioEstimator(target_label=0, random_state=0)
+    ratio = CalibratedRatio(inner).fit(X, y)
+    assert ratio.classes_.tolist() == [1, 0]
+    assert np.corrcoef(ratio.predict_log_weight(X), -log_ratio)[0, 1] > 0.95
+    # Meta-estimators fit it on their own 0/1 labels (target 1): a target_label
+    # of 0 inside would silently invert their weights, so they refuse it.
+    with pytest.raises(ValueError, match="estimator__target_label=0 disagrees"):
+        WeightedGenerativeTrainer(KernelDensity(), CalibratedRatio(inner)).fit(X, y)
+    labels = np.where(y == 1, np.nan, X[:, 0])
+    with pytest.raises(ValueError, match="estimator__target_label=0 disagrees"):
+        ReweightedEstimator(Ridge(), CalibratedRatio(inner)).fit(X, labels)
+
