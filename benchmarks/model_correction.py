@@ -58,7 +58,11 @@ from skratio import CorrectedGenerator, DensityRatioEstimator
 from skratio._corrected import _log_weight, mmd_gammas, multiscale_mmd
 from skratio._sir import _draw_candidates
 from skratio.deep import GAN, VAE, Flow
-from skratio.metrics import classifier_two_sample_test, frechet_distance
+from skratio.metrics import (
+    classifier_two_sample_test,
+    effective_sample_size,
+    frechet_distance,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 N_TEST = {"digits": 600, "mnist1d": 600}
@@ -179,7 +183,7 @@ def run_cell(dataset, seed, quick, generator_names, ratio_name):
             # others underflow): no weighted distance exists.
             "weighted": (
                 evaluate(raw, Z_test, features, gammas, seed, weight)
-                if np.count_nonzero(weight) >= 2 else None
+                if effective_sample_size(weight) > 1.001 else None
             ),
             "floor": floor,
             "seconds": time.perf_counter() - start,

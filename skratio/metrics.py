@@ -543,12 +543,13 @@ def frechet_distance(X, Y, *, sample_weight=None, feature_map=None):
         check_consistent_length(X, sample_weight)
         if not sample_weight.any():
             raise ValueError("sample_weight must have at least one positive weight.")
-        if np.count_nonzero(sample_weight) < 2:
-            # The weighted covariance of one row is 0 / 0.
+        shares = sample_weight / sample_weight.sum()
+        # The unbiased weighted covariance divides by 1 - sum(shares**2),
+        # 0 when one row carries all the weight (or all but a few ulps).
+        if 1.0 - shares @ shares < 1e-12:
             raise ValueError(
-                "frechet_distance needs at least two rows of X with positive "
-                "weight; one row carries all the weight (check the weights' "
-                "effective sample size)."
+                "frechet_distance needs weights spread over at least two rows of "
+                "X; one row carries all the weight (effective sample size 1)."
             )
     mean_x = np.average(X, axis=0, weights=sample_weight)
     mean_y = Y.mean(axis=0)

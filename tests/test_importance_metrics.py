@@ -179,6 +179,8 @@ def test_frechet_importance_weights_remove_a_mean_shift():
         (np.ones(19), "inconsistent numbers of samples"),
         (np.zeros(20), "at least one positive weight"),
         (np.r_[1.0, np.zeros(19)], "at least two rows of X"),
+        # The second weight is positive but lost in the sum: 0 / 0 again.
+        (np.r_[1.0, 1e-300, np.zeros(18)], "at least two rows of X"),
     ],
 )
 def test_frechet_rejects_bad_weights(sample_weight, message):
