@@ -202,3 +202,23 @@ def test_a_feature_in_tiny_units_gives_the_same_weights():
         rtol=1e-9, atol=1e-9,
     )
 
+
+def test_the_default_bridges_follow_the_shape_of_the_log_ratio():
+    # A mean shift between unit Gaussians: linear log-ratios, and the pairwise
+    # products only add noise. A change of covariance (correlated pairs against
+    # independent ones): quadratic log-ratios, which a linear bridge cannot see.
+    rng = np.random.default_rng(0)
+    shift = np.full(5, 2.0)
+    X, y = stack_domains(
+        rng.normal(size=(1000, 5)), rng.normal(size=(1000, 5)) + shift
+    )
+    linear = TelescopingRatio(n_waymarks=4, random_state=0).fit(X, y)
+    assert linear.classifier_.bridge_classifier_ == "linear"
+    a = rng.normal(size=(1000, 3))
+    joint = np.hstack([a, 0.9 * a + np.sqrt(1 - 0.81) * rng.normal(size=(1000, 3))])
+    X, y = stack_domains(rng.normal(size=(1000, 6)), joint)
+    quadratic = TelescopingRatio(n_waymarks=4, random_state=0).fit(X, y)
+    assert quadratic.classifier_.bridge_classifier_ == "quadratic"
+    losses = quadratic.classifier_.bridge_log_loss_
+    assert losses["quadratic"] < losses["linear"] <= np.log(2) + 0.01
+
