@@ -508,7 +508,9 @@ def run_calibration():
                     record["mean_weight_small"] = float(
                         weights[source & ~large].mean()
                     )
-                    record["true_mean_large"] = float(np.exp(truth[source & large]).mean())
+                    record["true_mean_large"] = float(
+                        np.exp(truth[source & large]).mean()
+                    )
                     record["true_mean_small"] = float(
                         np.exp(truth[source & ~large]).mean()
                     )

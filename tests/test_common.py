@@ -82,7 +82,8 @@ def _own_expected_failed_checks(estimator):
             ],
             "the default classifier's RobustScaler computes unweighted quantiles",
         )
-    if isinstance(estimator, DensityRatioEstimator) and estimator.calibration is not None:
+    calibrated = getattr(estimator, "calibration", None) is not None
+    if isinstance(estimator, DensityRatioEstimator) and calibrated:
         # The log-odds are calibrated on held-out folds: a row repeated k times
         # can fall in several folds (seen and held out at once), a row of
         # weight k in one, so the folds and the calibration differ.

@@ -123,10 +123,12 @@ def test_target_label_names_the_numerator_whatever_the_sort_order():
     labels = np.where(y == 1, "reference", "synthetic")
     with pytest.raises(ValueError, match=r"\['reference', 'synthetic'\].*target_label="):
         DensityRatioEstimator(calibration=None).fit(X, labels)
-    by_str = DensityRatioEstimator(target_label="reference", calibration=None).fit(X, labels)
+    by_str = DensityRatioEstimator(target_label="reference", calibration=None)
+    by_str.fit(X, labels)
     assert list(by_str.classes_) == ["synthetic", "reference"]
     np.testing.assert_allclose(by_str.predict_log_weight(X), by_int.predict_log_weight(X))
-    inverted = DensityRatioEstimator(target_label="synthetic", calibration=None).fit(X, labels)
+    inverted = DensityRatioEstimator(target_label="synthetic", calibration=None)
+    inverted.fit(X, labels)
     np.testing.assert_allclose(
         inverted.predict_log_weight(X), -by_int.predict_log_weight(X), atol=1e-6
     )
@@ -137,14 +139,17 @@ def test_prior_correction_removes_the_class_imbalance_bias():
     X, y, log_ratio = make_gaussian_shift(20000, 1000, n_features=2, random_state=3)
     (X_train, y_train), (X_test, y_test, log_ratio_test) = _split(X, y, log_ratio)
     source = y_test == 0
-    corrected = DensityRatioEstimator(LogisticRegression(C=1e4), calibration=None).fit(X_train, y_train)
+    corrected = DensityRatioEstimator(LogisticRegression(C=1e4), calibration=None)
+    corrected.fit(X_train, y_train)
     bias = np.mean(corrected.predict_log_weight(X_test[source]) - log_ratio_test[source])
     train_logit = _true_log_ratio(X_train, 2) - np.log(corrected.prior_ratio_)
     bound = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
     # |mean error| <= RMSE; the RMSE bound above gives 3 * expected.
     assert abs(bias) <= 3 * bound
 
-    uncorrected = DensityRatioEstimator(LogisticRegression(C=1e4), prior_ratio=1.0, calibration=None)
+    uncorrected = DensityRatioEstimator(
+        LogisticRegression(C=1e4), prior_ratio=1.0, calibration=None
+    )
     uncorrected.fit(X_train, y_train)
     shift = uncorrected.predict_log_weight(X_test) - corrected.predict_log_weight(X_test)
     np.testing.assert_allclose(shift, -np.log(corrected.prior_ratio_))
@@ -217,9 +222,11 @@ def test_cross_fitting_is_reproducible_and_parallel_safe():
 def test_power_and_clip_post_process_in_log_space():
     X, y, _ = make_gaussian_shift(500, 500, random_state=8)
     plain = DensityRatioEstimator(random_state=0).fit(X, y).predict_log_weight(X)
-    flat = DensityRatioEstimator(power=0.3, random_state=0).fit(X, y).predict_log_weight(X)
+    flat = DensityRatioEstimator(power=0.3, random_state=0)
+    flat = flat.fit(X, y).predict_log_weight(X)
     np.testing.assert_allclose(flat, 0.3 * plain)
-    uniform = DensityRatioEstimator(power=0.0, random_state=0).fit(X, y).predict_weight(X)
+    uniform = DensityRatioEstimator(power=0.0, random_state=0)
+    uniform = uniform.fit(X, y).predict_weight(X)
     np.testing.assert_allclose(uniform, 1.0)
 
     upper = DensityRatioEstimator(clip=2.0, random_state=0).fit(X, y).predict_weight(X)
@@ -293,7 +300,8 @@ def test_weights_are_positive_finite_and_monotone(proba, power, prior_ratio):
 def test_prior_ratio_override_shifts_log_weights_by_its_log(prior_ratio, seed):
     X, y, _ = make_gaussian_shift(60, 40, random_state=seed)
     estimated = DensityRatioEstimator(random_state=0).fit(X, y)
-    overridden = DensityRatioEstimator(prior_ratio=prior_ratio, random_state=0).fit(X, y)
+    overridden = DensityRatioEstimator(prior_ratio=prior_ratio, random_state=0)
+    overridden.fit(X, y)
     np.testing.assert_allclose(
         overridden.predict_log_weight(X) - estimated.predict_log_weight(X),
         np.log(prior_ratio) - np.log(estimated.prior_ratio_),
@@ -304,7 +312,8 @@ def test_prior_ratio_override_shifts_log_weights_by_its_log(prior_ratio, seed):
 def test_sample_weight_sets_the_prior_ratio_and_reaches_the_classifier():
     X, y, _ = make_gaussian_shift(200, 100, random_state=9)
     sample_weight = np.where(y == 0, 0.5, 2.0)
-    ratio = DensityRatioEstimator(calibration=None).fit(X, y, sample_weight=sample_weight)
+    ratio = DensityRatioEstimator(calibration=None)
+    ratio.fit(X, y, sample_weight=sample_weight)
     assert ratio.prior_ratio_ == pytest.approx((200 * 0.5) / (100 * 2.0))
     # The default classifier; its scaler takes no weights, the regression does.
     direct = default_classifier().fit(
@@ -321,7 +330,8 @@ def test_sample_weight_is_routed_when_metadata_routing_is_enabled():
             StandardScaler().set_fit_request(sample_weight=True),
             LogisticRegression().set_fit_request(sample_weight=True),
         )
-        ratio = DensityRatioEstimator(classifier, calibration=None).fit(X, y, sample_weight=sample_weight)
+        ratio = DensityRatioEstimator(classifier, calibration=None)
+        ratio.fit(X, y, sample_weight=sample_weight)
         oof = DensityRatioEstimator(classifier, cv=3, random_state=0).fit_predict_weight(
             X, y, sample_weight=sample_weight
         )
@@ -331,8 +341,9 @@ def test_sample_weight_is_routed_when_metadata_routing_is_enabled():
     )
     np.testing.assert_allclose(ratio.predict_proba(X), direct.predict_proba(X))
     # The unweighted fit differs, so the weights did reach the classifier.
-    unweighted = DensityRatioEstimator(make_pipeline(StandardScaler(), LogisticRegression()),
-                                       calibration=None)
+    unweighted = DensityRatioEstimator(
+        make_pipeline(StandardScaler(), LogisticRegression()), calibration=None
+    )
     assert not np.allclose(unweighted.fit(X, y).predict_proba(X), direct.predict_proba(X))
     assert np.all(np.isfinite(oof))
 
@@ -353,7 +364,8 @@ def test_grid_search_over_classifiers_ranks_by_nce():
     grid = {"classifier": [LogisticRegression(), DecisionTreeClassifier(random_state=0)]}
     search = GridSearchCV(DensityRatioEstimator(random_state=0), grid, cv=3).fit(X, y)
     for index, classifier in enumerate(grid["classifier"]):
-        scores = cross_val_score(DensityRatioEstimator(classifier, random_state=0), X, y, cv=3)
+        estimator = DensityRatioEstimator(classifier, random_state=0)
+        scores = cross_val_score(estimator, X, y, cv=3)
         assert search.cv_results_["mean_test_score"][index] == pytest.approx(scores.mean())
     # An unpruned tree's 0/1 probabilities cost a huge log-loss on held-out rows.
     assert isinstance(search.best_estimator_.classifier_, LogisticRegression)
@@ -482,7 +494,8 @@ def test_metadata_routing_without_sample_weight_needs_no_request(gaussian):
     with config_context(enable_metadata_routing=True):
         routed = DensityRatioEstimator(random_state=0).fit(X, y)
     np.testing.assert_allclose(
-        routed.predict_weight(X), DensityRatioEstimator(random_state=0).fit(X, y).predict_weight(X)
+        routed.predict_weight(X),
+        DensityRatioEstimator(random_state=0).fit(X, y).predict_weight(X),
     )
 
 
