@@ -55,6 +55,27 @@ def _held_out_log_loss(classifier, X, y, sample_weight):
     return float(np.average(np.logaddexp(0.0, -signed), weights=sample_weight))
 
 
+def check_default_bridge_range(X):
+    """A ValueError when the default (quadratic candidate) bridges would overflow.
+
+    A waymark is at most sqrt(2) times the largest value ``m``, and the
+    standardised squares of the quadratic bridge need the sum of fourth powers
+    of the bridge's rows (twice as many as ``X`` has): ``8 n m**4`` must stay
+    finite. Beyond it the bridges see infinities, or silently flat ratios.
+    """
+    largest = float(np.max(np.abs(X), initial=0.0))
+    bound = (np.finfo(np.float64).max / (8 * X.shape[0])) ** 0.25
+    if largest >= bound:
+        raise ValueError(
+            f"X holds values up to {largest:.3g}: the default bridge classifier "
+            "of TelescopingRatio squares the features (PolynomialFeatures(2)) "
+            "and standardises the squares, whose variance overflows float64 "
+            f"beyond {bound:.3g} for {X.shape[0]} rows. Standardise X first "
+            "(e.g. with sklearn.preprocessing.StandardScaler: the density "
+            "ratio is unchanged by an invertible affine map of X)."
+        )
+
+
 def waymark_coefficients(n_waymarks):
     """``a_0 = 0 < a_1 < ... < a_{M+1} = 1``, evenly spaced, M = ``n_waymarks``."""
     return np.linspace(0.0, 1.0, n_waymarks + 2)
@@ -101,6 +122,8 @@ class TelescopingClassifier(ClassifierMixin, BaseEstimator):
         """
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
+        if self.classifier is None:
+            check_default_bridge_range(X)
         self.classes_ = np.array([SOURCE, TARGET])
         weights = np.ones(X.shape[0]) if sample_weight is None else np.asarray(
             sample_weight, dtype=np.float64
