@@ -66,7 +66,12 @@ from sklearn.utils.validation import (
 from ._dask import is_dask_collection, predict_lazily
 from ._diagnostics import warn_if_poor_overlap
 from ._domains import SOURCE, TARGET, check_domain_labels, encode_domain_labels
-from ._scaling import IDENTITY, fit_log_odds_scaling
+from ._scaling import (
+    IDENTITY,
+    fit_log_odds_scaling,
+    replace_saturated,
+    saturation_bounds,
+)
 from ._validation import check_class_weight_labels, check_no_text_columns
 from ._weights import (
     check_no_resampling,
@@ -159,6 +164,37 @@ def _fold_log_odds(classifier, X, y_encoded, sample_weight, fit_params, train, t
     return np.log(prior_ratio), log_odds(classifier, X[test])
 
 
+def fit_calibration(log_prior, log_odds, y_encoded, sample_weight, method):
+    """Calibration of held-out log-odds: ``(scale, shift, bounds, log_count_ratio)``.
+
+    The classifier's log-odds carry its class weights and the prior it was
+    trained under (hence the per-row ``log_prior``, from the prior ratio of the
+    fold that held the row out), while the held-out labels carry the domains'
+    actual proportions ``n_0 / n_1``. The calibration is therefore fitted to
+    ``s + log_prior - log(n_0 / n_1)``, the log-odds of a classifier trained
+    on the proportions as they are, and :func:`calibrated_log_weight` adds
+    ``log(n_0 / n_1)`` back: the prior counts once. (Fitting the raw log-odds
+    and adding ``log_prior`` afterwards counted a class weight of 10 twice:
+    every weight 10 times too large or too small.) Saturated log-odds (a
+    probability of exactly 0 or 1) are bounded first
+    (:func:`~skratio._scaling.saturation_bounds`).
+    """
+    bounds = saturation_bounds(log_odds)
+    log_count_ratio = np.log(prior_ratio_from_counts(y_encoded, sample_weight))
+    scale, shift = fit_log_odds_scaling(
+        replace_saturated(log_odds.copy(), bounds) + log_prior - log_count_ratio,
+        y_encoded, sample_weight, method,
+    )
+    return scale, shift, bounds, log_count_ratio
+
+
+def calibrated_log_weight(calibration, log_prior, log_odds):
+    """Log-weights of held-out ``log_odds`` through a :func:`fit_calibration`."""
+    scale, shift, bounds, log_count_ratio = calibration
+    log_odds = replace_saturated(log_odds.copy(), bounds)
+    return log_count_ratio + scale * (log_odds + log_prior - log_count_ratio) + shift
+
+
 def _too_few_rows(estimator_name, y_encoded, n_folds, why):
     counts = np.bincount(y_encoded, minlength=2)
     return ValueError(
@@ -243,6 +279,8 @@ class BaseRatioEstimator(
     def _calibrated_log_odds(self, X):
         """Log-odds of the fitted classifier, through the fitted calibration."""
         log_odds = self._log_odds(self.classifier_, X)
+        if hasattr(self, "log_odds_bounds_"):
+            replace_saturated(log_odds, self.log_odds_bounds_)
         scale, shift = self._log_odds_scaling()
         if (scale, shift) != IDENTITY:
             log_odds *= scale
@@ -344,30 +382,24 @@ class BaseRatioEstimator(
         warn_if_poor_overlap(self.overlap_, type(self).__name__)
 
     def _fit_classifier(self, X, y_encoded, sample_weight, weights_given, classifier,
-                        fit_params, log_odds_scaling=None):
+                        fit_params, calibration=None):
         # Diagnostics of an earlier fit do not describe this one.
         vars(self).pop("overlap_", None)
         method = self._calibration_method()
-        if method is not None and log_odds_scaling is None:
+        if method is not None and calibration is None:
             # Calibrate on held-out log-odds of CALIBRATION_FOLDS folds, which
             # also give the overlap diagnostics at no extra cost.
             folds = self._cross_fitting_folds(X, y_encoded, CALIBRATION_FOLDS)
             log_prior, log_odds = self._held_out_log_odds(
                 X, y_encoded, sample_weight, classifier, fit_params, folds
             )
-            log_odds_scaling = fit_log_odds_scaling(
-                log_odds, y_encoded, sample_weight, method
+            calibration = fit_calibration(
+                log_prior, log_odds, y_encoded, sample_weight, method
             )
-            scale, shift = log_odds_scaling
             self._record_overlap(
-                y_encoded, log_prior + scale * log_odds + shift,
+                y_encoded, calibrated_log_weight(calibration, log_prior, log_odds),
                 sample_weight if weights_given else None,
             )
-        if method is not None:
-            self.log_odds_scaling_ = log_odds_scaling
-        else:
-            # A refit without calibration must not keep an earlier one.
-            vars(self).pop("log_odds_scaling_", None)
         self.classifier_ = clone(classifier).fit(X, y_encoded, **fit_params)
         prior_ratio = self._ratio_options()["prior_ratio"]
         self.prior_ratio_ = (
@@ -375,6 +407,16 @@ class BaseRatioEstimator(
             if prior_ratio is not None
             else prior_ratio_from_counts(y_encoded, sample_weight, self.classifier_)
         )
+        if method is not None:
+            # predict_log_weight computes log prior_ratio_ + scale * s + shift:
+            # the shift that makes it calibrated_log_weight of the final fit.
+            scale, shift, self.log_odds_bounds_, log_count_ratio = calibration
+            shift += (1.0 - scale) * (log_count_ratio - np.log(self.prior_ratio_))
+            self.log_odds_scaling_ = (scale, float(shift))
+        else:
+            # A refit without calibration must not keep an earlier one.
+            vars(self).pop("log_odds_scaling_", None)
+            vars(self).pop("log_odds_bounds_", None)
         self._fitted_hook(X, y_encoded, sample_weight, weights_given)
         return self
 
@@ -448,25 +490,28 @@ class BaseRatioEstimator(
             X, y_encoded, sample_weight, classifier, fit_params, folds
         )
         method = self._calibration_method()
-        log_odds_scaling = None
+        calibration = None
         if method is not None:
             # Each fold's rows get a calibration fitted on the other folds'
             # held-out log-odds; the final classifier gets one fitted on all.
-            calibrated = np.empty(X.shape[0])
+            log_weight_raw = np.empty(X.shape[0])
             for train, test in folds:
-                scale, shift = fit_log_odds_scaling(
-                    log_odds[train], y_encoded[train], sample_weight[train], method
+                fold_calibration = fit_calibration(
+                    log_prior[train], log_odds[train], y_encoded[train],
+                    sample_weight[train], method,
                 )
-                calibrated[test] = scale * log_odds[test] + shift
-            log_odds_scaling = fit_log_odds_scaling(
-                log_odds, y_encoded, sample_weight, method
+                log_weight_raw[test] = calibrated_log_weight(
+                    fold_calibration, log_prior[test], log_odds[test]
+                )
+            calibration = fit_calibration(
+                log_prior, log_odds, y_encoded, sample_weight, method
             )
-            log_odds = calibrated
+        else:
+            log_weight_raw = log_prior + log_odds
         self._fit_classifier(
             X, y_encoded, sample_weight, weights_given, classifier, fit_params,
-            log_odds_scaling,
+            calibration,
         )
-        log_weight_raw = log_prior + log_odds
         weight_options = self._ratio_options()
         weights = np.exp(
             postprocess_log_weight(

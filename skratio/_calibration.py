@@ -197,7 +197,8 @@ class CalibratedRatio(BaseRatioEstimator):
     >>> X, y, log_ratio = make_gaussian_shift(
     ...     n_source=2000, n_target=2000, n_features=2, random_state=0)
     >>> X = np.repeat(X, 5, axis=1)  # naive Bayes counts each feature 5 times
-    >>> naive = DensityRatioEstimator(GaussianNB()).fit(X, y)
+    >>> # calibration=None: the naive Bayes log-odds as they are
+    >>> naive = DensityRatioEstimator(GaussianNB(), calibration=None).fit(X, y)
     >>> calibrated = CalibratedRatio(DensityRatioEstimator(GaussianNB())).fit(X, y)
     >>> def rmse(ratio):
     ...     error = ratio.predict_log_weight(X) - log_ratio

@@ -309,7 +309,11 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
         Overrides ``gamma = n_0 / n_1``, e.g. ``1.0`` when the classifier was
         trained on balanced batches. ``None`` estimates it from the (weighted)
         domain counts seen in ``fit``, multiplied by the classifier's class
-        weights.
+        weights. It states the prior the classifier was trained under: the
+        calibration is fitted to the log-odds with that prior removed and the
+        held-out rows' own proportions put back, so the prior counts once
+        (with ``calibration="sigmoid"``, whose shift is fitted too, the
+        weights do not depend on it).
     n_jobs : int, default=None
         Number of folds fitted in parallel by :meth:`fit_predict_weight`.
         ``None`` means 1 unless in a :obj:`joblib.parallel_backend` context.
@@ -333,6 +337,11 @@ class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):
     log_odds_scaling_ : tuple of (float, float)
         The calibration ``(a, b)``: the log-weight is ``log gamma + a s(x) +
         b``. Only with ``calibration`` other than None.
+    log_odds_bounds_ : tuple of (float, float)
+        The log-odds ``s(x)`` used for a probability of exactly 0 or 1 (a
+        nearest-neighbour or tree classifier's), before the calibration: about
+        ``log 2`` beyond the most extreme held-out log-odds. Only with
+        ``calibration`` other than None.
     overlap_ : OverlapDiagnostics
         Held-out diagnostics of the ratio (:func:`skratio.metrics.overlap_diagnostics`):
         domain AUC, mean source weight (1 for a correct ratio) and its standard

@@ -21,6 +21,8 @@ here does not.
 import numpy as np
 from scipy.special import expit, log_expit
 
+from ._weights import MAX_LOGIT
+
 # Largest scale ``a`` of the log-odds. When the held-out log-odds (nearly)
 # separate the domains, the likelihood keeps growing with ``a`` and pins it
 # down poorly: with a bound of 10 the out-of-fold log-ratio RMSE of two
@@ -33,6 +35,49 @@ from scipy.special import expit, log_expit
 MAX_SCALE = 3.0
 
 IDENTITY = (1.0, 0.0)
+
+
+def saturation_bounds(log_odds):
+    """``(low, high)``: the log-odds that stand for a probability of 0 or 1.
+
+    A classifier that outputs probabilities of exactly 0 or 1 (nearest
+    neighbours, trees, isotonic calibration) gives log-odds at the float bound
+    ``+-MAX_LOGIT`` (about 36.7), which says only "beyond every other row".
+    Left there, these rows dominate the likelihood of the scale ``a``, which
+    then goes to about 0 and flattens every weight: the out-of-fold weights of
+    ``KNeighborsClassifier(10)`` on digits with a 9:1 group bias averaged 0.98
+    and 1.19 per group instead of 0.56 and 5. They stand instead for half the
+    most extreme probability seen among the other rows: a zero count of k
+    neighbours is read as half a neighbour, as add-half (Jeffreys) smoothing
+    does, which moves the log-odds by about ``log 2`` past the most extreme
+    finite one. The same rows then averaged 0.83 and 2.41.
+
+    Parameters
+    ----------
+    log_odds : ndarray of shape (n_samples,)
+        Held-out log-odds, clipped to ``[-MAX_LOGIT, MAX_LOGIT]``.
+
+    Returns
+    -------
+    bounds : tuple of (float, float)
+        ``(low, high)``; ``(-MAX_LOGIT, MAX_LOGIT)`` on a side where every
+        row is saturated or none is.
+    """
+    log_odds = np.asarray(log_odds, dtype=np.float64)
+    inner = log_odds[np.abs(log_odds) < MAX_LOGIT]
+    if inner.size == 0:
+        return -MAX_LOGIT, MAX_LOGIT
+    low = max(float(inner.min()) - np.log(2.0), -MAX_LOGIT)
+    high = min(float(inner.max()) + np.log(2.0), MAX_LOGIT)
+    return low, high
+
+
+def replace_saturated(log_odds, bounds):
+    """``log_odds`` with its saturated values replaced by ``bounds`` (in place)."""
+    low, high = bounds
+    log_odds[log_odds <= -MAX_LOGIT] = low
+    log_odds[log_odds >= MAX_LOGIT] = high
+    return log_odds
 
 
 def _negative_log_likelihood(params, log_odds, y, sample_weight):

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
@@ -298,15 +299,52 @@ def test_weights_are_positive_finite_and_monotone(proba, power, prior_ratio):
 @settings(max_examples=30, deadline=None)
 @given(prior_ratio=st.floats(1e-3, 1e3), seed=st.integers(0, 1000))
 def test_prior_ratio_override_shifts_log_weights_by_its_log(prior_ratio, seed):
+    # The raw log-odds: the stated prior is added as it is.
     X, y, _ = make_gaussian_shift(60, 40, random_state=seed)
-    estimated = DensityRatioEstimator(random_state=0).fit(X, y)
-    overridden = DensityRatioEstimator(prior_ratio=prior_ratio, random_state=0)
+    estimated = DensityRatioEstimator(calibration=None).fit(X, y)
+    overridden = DensityRatioEstimator(prior_ratio=prior_ratio, calibration=None)
     overridden.fit(X, y)
     np.testing.assert_allclose(
         overridden.predict_log_weight(X) - estimated.predict_log_weight(X),
         np.log(prior_ratio) - np.log(estimated.prior_ratio_),
         atol=1e-9,
     )
+
+
+@pytest.mark.parametrize("prior_ratio", [0.1, 1.0, 30.0])
+def test_a_calibrated_ratio_takes_its_prior_from_the_held_out_rows(prior_ratio):
+    # prior_ratio states the prior the classifier was trained under; the
+    # sigmoid calibration's shift is fitted against the held-out labels, which
+    # hold the domains' real proportions, so the weights do not depend on it.
+    X, y, log_ratio = make_gaussian_shift(600, 400, random_state=3)
+    stated = DensityRatioEstimator(prior_ratio=prior_ratio, random_state=0)
+    counted = DensityRatioEstimator(random_state=0)
+    np.testing.assert_allclose(
+        stated.fit_predict_weight(X, y), counted.fit_predict_weight(X, y), rtol=1e-6
+    )
+    stated.fit(X, y)
+    counted.fit(X, y)
+    np.testing.assert_allclose(
+        stated.predict_log_weight(X), counted.predict_log_weight(X), atol=1e-6
+    )
+
+
+def test_a_classifier_trained_on_balanced_classes_gets_the_prior_once():
+    # Trained on resampled, balanced classes, the classifier's log-odds hold no
+    # prior: prior_ratio=1 says so, and the calibrated weights must then match
+    # the true log-ratio, not be shifted by log(n_0 / n_1) = log 4.
+    X, y, log_ratio = make_gaussian_shift(2000, 500, random_state=4)
+    rng = np.random.default_rng(0)
+    source, target = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
+    balanced = np.concatenate([rng.choice(source, 500, replace=False), target])
+    classifier = LogisticRegression().fit(X[balanced], y[balanced])
+    ratio = DensityRatioEstimator(
+        FrozenEstimator(classifier), prior_ratio=1.0, random_state=0
+    ).fit(X, y)
+    error = ratio.predict_log_weight(X) - log_ratio
+    # The intercept of a logistic fit on 500 + 500 rows has a standard error
+    # of about sqrt(1/500 + 1/500) = 0.063: 0.2 is three of them.
+    assert abs(np.mean(error)) < 0.2
 
 
 def test_sample_weight_sets_the_prior_ratio_and_reaches_the_classifier():
@@ -531,6 +569,26 @@ def test_default_classifier_converges_on_raw_real_data(load):
 
 def _rmse_to_truth(ratio, X, log_ratio):
     return float(np.sqrt(np.mean((ratio.predict_log_weight(X) - log_ratio) ** 2)))
+
+
+def test_calibration_keeps_the_scale_of_a_classifier_with_exact_probabilities():
+    # Ten neighbours give probabilities of exactly 0 or 1 for many rows, whose
+    # log-odds sit at the float bound (about 36.7). Fitted as they are, they
+    # drive the calibrated scale to about 0.07 and the weights are nearly flat:
+    # no better than the best constant log-weight, whose error on the source
+    # rows is the standard deviation of the true log-ratio there (0.92 against
+    # 0.98 before the saturated rows were bounded; 0.64 after).
+    X, y, log_ratio = make_gaussian_shift(
+        n_source=2000, n_target=1000, n_features=2, random_state=0
+    )
+    ratio = DensityRatioEstimator(KNeighborsClassifier(10), random_state=0)
+    source = y == 0
+    log_weight = np.log(ratio.fit_predict_weight(X, y)[source])
+    error = np.sqrt(np.mean((log_weight - log_ratio[source]) ** 2))
+    assert error < 0.75 * np.std(log_ratio[source])
+    # Prediction bounds the saturated rows the same way: finite, moderate.
+    predicted = ratio.predict_log_weight(X)
+    assert np.abs(predicted).max() < 10
 
 
 def test_calibration_undoes_an_overconfident_classifier():
