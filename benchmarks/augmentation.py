@@ -51,8 +51,10 @@ def run(n_per_class, seed, bandwidth, ratio_generated):
     X, y = load("digits", seed)
     rng = np.random.default_rng(seed)
     labelled = np.concatenate(
-        [rng.choice(np.flatnonzero(y == c), n_per_class, replace=False)
-         for c in range(10)]
+        [
+            rng.choice(np.flatnonzero(y == c), n_per_class, replace=False)
+            for c in range(10)
+        ]
     )
     test = np.setdiff1d(np.arange(X.shape[0]), labelled)
     scaler = StandardScaler().fit(X[labelled])
@@ -60,8 +62,12 @@ def run(n_per_class, seed, bandwidth, ratio_generated):
     y_real = y[labelled]
     n_generated = ratio_generated * n_per_class
     generated = np.vstack(
-        [KernelDensity(bandwidth=bandwidth).fit(Z[y_real == c]).sample(
-            n_generated, random_state=seed * 10 + c) for c in range(10)]
+        [
+            KernelDensity(bandwidth=bandwidth)
+            .fit(Z[y_real == c])
+            .sample(n_generated, random_state=seed * 10 + c)
+            for c in range(10)
+        ]
     )
     y_generated = np.repeat(np.arange(10), n_generated)
     X_domains, domains = stack_domains(generated, Z)
@@ -81,7 +87,9 @@ def run(n_per_class, seed, bandwidth, ratio_generated):
         )
         accuracy[method] = float(model.score(Z_test, y[test]))
     return {
-        "n_per_class": n_per_class, "seed": seed, "accuracy": accuracy,
+        "n_per_class": n_per_class,
+        "seed": seed,
+        "accuracy": accuracy,
         "ess_fraction": effective_sample_size(weight) / weight.size,
     }
 
@@ -105,7 +113,8 @@ def report(rows, args, seconds):
         ),
         "",
         (
-            "| labelled rows per class | " + " | ".join(METHODS)
+            "| labelled rows per class | "
+            + " | ".join(METHODS)
             + " | weighted - unweighted | ESS of the weights |"
         ),
         "|---:|" + "---:|" * (len(METHODS) + 2),
@@ -119,7 +128,8 @@ def report(rows, args, seconds):
         )
         ess = np.mean([r["ess_fraction"] for r in cell])
         lines.append(
-            f"| {n} | " + " | ".join(f"{m:.4f} ± {s:.4f}" for m, s in cols)
+            f"| {n} | "
+            + " | ".join(f"{m:.4f} ± {s:.4f}" for m, s in cols)
             + f" | {diff[0]:+.4f} ± {diff[1]:.4f} | {ess:.2f} |"
         )
         if diff[0] > 2 * diff[1]:
@@ -134,7 +144,8 @@ def report(rows, args, seconds):
     lines += [
         "",
         "Importance-weighted against unweighted augmentation: "
-        + "; ".join(verdicts) + ".",
+        + "; ".join(verdicts)
+        + ".",
         "",
         (
             f"Run time {seconds / 60:.1f} min on {os.cpu_count()} CPU cores (shared), "
@@ -152,8 +163,9 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 50])
     parser.add_argument("--bandwidth", type=float, default=0.5)
     parser.add_argument("--ratio-generated", type=int, default=5)
-    parser.add_argument("--stem", default="augmentation",
-                        help="name of the result files")
+    parser.add_argument(
+        "--stem", default="augmentation", help="name of the result files"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     rows = []

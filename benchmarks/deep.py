@@ -150,8 +150,10 @@ def time_overhead(device, rows, repeats, epochs):
             # Alternate which fit goes first so that neither gains from warm caches.
             for weighted in (repeat % 2 == 0, repeat % 2 == 1):
                 cpu_start = time.process_time()
-                fitted = clone(model).set_params(random_state=repeat).fit(
-                    X, sample_weight=weights if weighted else None
+                fitted = (
+                    clone(model)
+                    .set_params(random_state=repeat)
+                    .fit(X, sample_weight=weights if weighted else None)
                 )
                 cpu_seconds = time.process_time() - cpu_start
                 cpu_per_epoch[weighted].append(cpu_seconds / epochs)
@@ -206,19 +208,27 @@ def fair_generation(device, seeds, percs, quick):
                 held, pool = held_out_split(attribute, seed)
                 proba_held = attribute_clf.predict_proba(X[held])
                 Xs, y, _ = make_biased_split(
-                    X[pool], attribute[pool], bias=BIAS, reference_size=perc,
-                    n_biased=N_BIASED, random_state=seed,
+                    X[pool],
+                    attribute[pool],
+                    bias=BIAS,
+                    reference_size=perc,
+                    n_biased=N_BIASED,
+                    random_state=seed,
                 )
                 for strategy in STRATEGIES:
                     start = time.perf_counter()
                     trainer = WeightedGenerativeTrainer(
                         PCAGenerator(clone(generator).set_params(random_state=seed)),
-                        ratio, strategy=strategy, random_state=seed,
+                        ratio,
+                        strategy=strategy,
+                        random_state=seed,
                     ).fit(Xs, y)
                     samples = trainer.sample(N_SAMPLES, random_state=seed)
                     records.append(
                         {
-                            "generator": gen_name, "perc": perc, "seed": seed,
+                            "generator": gen_name,
+                            "perc": perc,
+                            "seed": seed,
                             "strategy": strategy,
                             "discrepancy": fairness_discrepancy(
                                 proba_held, attribute_clf.predict_proba(samples)
@@ -238,8 +248,12 @@ def fair_generation(device, seeds, percs, quick):
                     for r in records
                     if (r["generator"], r["perc"], r["strategy"]) == key
                 ]
-                entry = {"generator": gen_name, "perc": perc, "strategy": strategy,
-                         "seeds": len(rows)}
+                entry = {
+                    "generator": gen_name,
+                    "perc": perc,
+                    "strategy": strategy,
+                    "seeds": len(rows),
+                }
                 for metric in ("discrepancy", "frechet", "fit_seconds"):
                     values = [r[metric] for r in rows]
                     entry[metric], entry[metric + "_se"] = mean_se(values)
@@ -270,8 +284,12 @@ def compare_classifiers(device, quick):
             random_state=0
         ),
         "MLPDomainClassifier": MLPDomainClassifier(
-            (64, 64), max_epochs=30 if quick else 60, lr=1e-3, early_stopping=True,
-            device=device, random_state=0,
+            (64, 64),
+            max_epochs=30 if quick else 60,
+            lr=1e-3,
+            early_stopping=True,
+            device=device,
+            random_state=0,
         ),
     }
     out = []
@@ -283,7 +301,8 @@ def compare_classifiers(device, quick):
         rmse = np.sqrt(np.mean(error**2))
         out.append(
             {
-                "classifier": name, "log_ratio_rmse": float(rmse),
+                "classifier": name,
+                "log_ratio_rmse": float(rmse),
                 "held_out_nce": float(est.score(X_test, y_test)),
                 "fit_seconds": seconds,
             }
@@ -309,7 +328,7 @@ def model_correction(device, seeds, quick):
         train, held = order[:1200], order[1200:]
         pca = PCA(N_COMPONENTS, random_state=0).fit(X[train])
         Z, Z_held = pca.transform(X[train]), pca.transform(X[held])
-        floor = frechet_distance(Z[:N_SAMPLES // 2], Z_held)
+        floor = frechet_distance(Z[: N_SAMPLES // 2], Z_held)
         for epochs in (1, 10 if quick else 30):
             vae = VAE(latent_dim=4, max_epochs=epochs, device=device, random_state=seed)
             vae.fit(Z)
@@ -317,8 +336,13 @@ def model_correction(device, seeds, quick):
             raw = vae.sample(N_SAMPLES, random_state=seed + 1000)
             for power in (1.0, 0.5):
                 ratio = DensityRatioEstimator(
-                    MLPDomainClassifier((64, 64), max_epochs=30, early_stopping=True,
-                                        device=device, random_state=seed),
+                    MLPDomainClassifier(
+                        (64, 64),
+                        max_epochs=30,
+                        early_stopping=True,
+                        device=device,
+                        random_state=seed,
+                    ),
                     power=power,
                 ).fit(*stack_domains(fake, Z))
                 corrected = SIRResampler(ratio, k=10, random_state=seed).sample(
@@ -326,7 +350,9 @@ def model_correction(device, seeds, quick):
                 )
                 out.append(
                     {
-                        "seed": seed, "vae_epochs": epochs, "power": power,
+                        "seed": seed,
+                        "vae_epochs": epochs,
+                        "power": power,
                         "frechet_raw": frechet_distance(raw, Z_held),
                         "frechet_sir": frechet_distance(corrected, Z_held),
                         "frechet_data_floor": floor,
@@ -432,7 +458,8 @@ def main():
     lines += [
         "",
         "Reduction of the discrepancy, importance vs uniform: "
-        + ", ".join(f"{k}: {v:.0%}" for k, v in sorted(reductions.items())) + ".",
+        + ", ".join(f"{k}: {v:.0%}" for k, v in sorted(reductions.items()))
+        + ".",
         "",
         "## Domain classifiers on a quadratic shift (d=5, target scale 1.5)",
         "",
@@ -498,10 +525,13 @@ def main():
             "percs": percs,
             "total_seconds": total,
         },
-        "overhead": overhead, "fair_generation_summary": summary,
+        "overhead": overhead,
+        "fair_generation_summary": summary,
         "fair_generation_reduction_vs_uniform": reductions,
-        "fair_generation_records": records, "classifiers": classifiers,
-        "true_ratio_nce": true_nce, "model_correction": correction,
+        "fair_generation_records": records,
+        "classifiers": classifiers,
+        "true_ratio_nce": true_nce,
+        "model_correction": correction,
     }
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=1))
 

@@ -147,6 +147,8 @@ DATASETS = {
 def _gaussian_rows(n_rows=1500):
     """One standard normal feature (a fixed draw), shaped like a dataset loader."""
     return np.random.default_rng(12345).standard_normal((n_rows, 1)), None
+
+
 # Selection mechanism: the norm of b (a shift of one standard deviation along
 # a random direction) and the offset a (about a third of the rows are target).
 SHIFT_NORM = 1.0
@@ -401,7 +403,11 @@ def _gaussian_case(kl, quadratic, seed):
     spread = N_FEATURES / 2 * (scale**2 - 1 - np.log(scale**2))
     shift = np.sqrt(2 * (kl - spread))
     X, y, truth = make_gaussian_shift(
-        2000, 2000, n_features=N_FEATURES, shift=shift, target_scale=scale,
+        2000,
+        2000,
+        n_features=N_FEATURES,
+        shift=shift,
+        target_scale=scale,
         random_state=seed,
     )
     return X, y, truth, None
@@ -502,12 +508,8 @@ def run_calibration():
                     ),
                 }
                 if large is not None:
-                    record["mean_weight_large"] = float(
-                        weights[source & large].mean()
-                    )
-                    record["mean_weight_small"] = float(
-                        weights[source & ~large].mean()
-                    )
+                    record["mean_weight_large"] = float(weights[source & large].mean())
+                    record["mean_weight_small"] = float(weights[source & ~large].mean())
                     record["true_mean_large"] = float(
                         np.exp(truth[source & large]).mean()
                     )
@@ -526,7 +528,7 @@ def run_calibration():
 
 CALIBRATION_DECISION = (
     "**Decision.** The default ratio calibrates its log-odds on held-out rows "
-    "(`calibration=\"sigmoid\"`: `a s + b` by plain likelihood, `fit` on two "
+    '(`calibration="sigmoid"`: `a s + b` by plain likelihood, `fit` on two '
     "folds, `fit_predict_weight` on its own folds) and its classifier bounds the "
     "robust-scaled features to 5 interquartile ranges. The calibration rescales "
     "over-confident log-odds and, in part, penalised ones; the bound keeps one "
@@ -546,11 +548,10 @@ def calibration_table(records):
     ]
     for case in calibration_cases():
         for name in calibration_candidates(0):
-            group = [
-                r for r in records if r["case"] == case and r["candidate"] == name
-            ]
-            rmse, ess = mean_se([r["rmse"] for r in group]), mean_se(
-                [r["ess"] for r in group]
+            group = [r for r in records if r["case"] == case and r["candidate"] == name]
+            rmse, ess = (
+                mean_se([r["rmse"] for r in group]),
+                mean_se([r["ess"] for r in group]),
             )
             mean_w = mean_se([r["mean_weight"] for r in group])
             seconds = mean_se([r["seconds"] for r in group])

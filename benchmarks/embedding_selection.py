@@ -62,7 +62,9 @@ def summarise(namespace, comparison):
     rows = []
     for method in methods:
         tv = [run[method]["topic_tv"] for run in comparison]
-        ratio = [run[method]["topic_tv"] / run["random"]["topic_tv"] for run in comparison]
+        ratio = [
+            run[method]["topic_tv"] / run["random"]["topic_tv"] for run in comparison
+        ]
         fd = [run[method]["frechet"] for run in comparison]
         rows.append(
             {
@@ -77,7 +79,9 @@ def summarise(namespace, comparison):
     labels = range(len(namespace["group_names"]))
     classifier = {
         name: {
-            "log_loss": float(log_loss(y, namespace[name].predict_proba(X), labels=labels)),
+            "log_loss": float(
+                log_loss(y, namespace[name].predict_proba(X), labels=labels)
+            ),
             "balanced_accuracy": float(
                 balanced_accuracy_score(y, namespace[name].predict(X))
             ),

@@ -163,8 +163,11 @@ def run_cell(dataset, seed, quick, generator_names, ratio_name):
         # The criterion in the classifier's feature space (FID-style), the
         # recipe of the user guide.
         corrected = CorrectedGenerator(
-            generator, ratio, feature_map=features,
-            n_repeats=5, random_state=seed,
+            generator,
+            ratio,
+            feature_map=features,
+            n_repeats=5,
+            random_state=seed,
         ).fit(Z_fit)
         raw = _draw_candidates(corrected.generator_, n_test, seed + 1000)
         log_weight = _log_weight(corrected.ratio_estimator_, raw)
@@ -173,8 +176,12 @@ def run_cell(dataset, seed, quick, generator_names, ratio_name):
         weight = np.exp(log_weight - log_weight.max())
         sir = corrected.sample(n_test, random_state=seed + 2000)
         row = {
-            "dataset": dataset, "seed": seed, "generator": name, "ratio": ratio_name,
-            "k": corrected.k_, "power": corrected.power_,
+            "dataset": dataset,
+            "seed": seed,
+            "generator": name,
+            "ratio": ratio_name,
+            "k": corrected.k_,
+            "power": corrected.power_,
             "ess_fraction": corrected.ess_fraction_,
             "overlap_auc": corrected.overlap_auc_[0],
             "raw": evaluate(raw, Z_test, features, gammas, seed),
@@ -183,7 +190,8 @@ def run_cell(dataset, seed, quick, generator_names, ratio_name):
             # others underflow): no weighted distance exists.
             "weighted": (
                 evaluate(raw, Z_test, features, gammas, seed, weight)
-                if effective_sample_size(weight) > 1.001 else None
+                if effective_sample_size(weight) > 1.001
+                else None
             ),
             "floor": floor,
             "seconds": time.perf_counter() - start,
@@ -275,6 +283,7 @@ def main_report(rows):
     ]
     targets = []
     for (dataset, name), cell in _cells(rows, ("dataset", "generator")).items():
+
         def col(part, metric, scale=1.0, cell=cell):
             return [r[part][metric] * scale for r in cell if r[part] is not None]
 
@@ -303,15 +312,17 @@ def main_report(rows):
             far = np.mean(raw) > 2 * np.mean(floor)
             targets.append(
                 {
-                    "dataset": dataset, "generator": name, "metric": metric,
-                    "raw": float(np.mean(raw)), "corrected": float(np.mean(cor)),
+                    "dataset": dataset,
+                    "generator": name,
+                    "metric": metric,
+                    "raw": float(np.mean(raw)),
+                    "corrected": float(np.mean(cor)),
                     "floor": float(np.mean(floor)),
-                    "difference": diff_mean, "difference_se": diff_se,
+                    "difference": diff_mean,
+                    "difference_se": diff_se,
                     "not_worse": bool(diff_mean <= diff_se),
                     "far_from_floor": bool(far),
-                    "better_when_far": (
-                        bool(diff_mean < -diff_se) if far else None
-                    ),
+                    "better_when_far": (bool(diff_mean < -diff_se) if far else None),
                     "weighted_closer": bool(
                         abs(np.mean(weighted) - np.mean(floor))
                         < abs(np.mean(raw) - np.mean(floor))
@@ -342,8 +353,13 @@ def main_report(rows):
             f"{t['difference']:+.3f} ± {t['difference_se']:.3f} | "
             f"{'yes' if t['not_worse'] else 'NO'} | "
             f"{'yes' if t['far_from_floor'] else 'no'} | "
-            + ("-" if t["better_when_far"] is None
-               else "yes" if t["better_when_far"] else "NO")
+            + (
+                "-"
+                if t["better_when_far"] is None
+                else "yes"
+                if t["better_when_far"]
+                else "NO"
+            )
             + f" | {'yes' if t['weighted_closer'] else 'no'} |"
         )
     n = len(targets)
@@ -366,16 +382,26 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("ratio", "main"), default="main")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--first-seed", type=int, default=0,
-                        help="run seeds first-seed, ..., seeds - 1 (to split a run)")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="run seeds first-seed, ..., seeds - 1 (to split a run)",
+    )
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--ratio", default="default",
-                        choices=("default", *RATIOS))
+    parser.add_argument("--ratio", default="default", choices=("default", *RATIOS))
     parser.add_argument("--datasets", nargs="+", default=["digits", "mnist1d"])
-    parser.add_argument("--ratios", nargs="+", default=list(RATIOS),
-                        help="ratios compared by --part ratio")
-    parser.add_argument("--report", action="store_true",
-                        help="only rewrite the report from the saved rows")
+    parser.add_argument(
+        "--ratios",
+        nargs="+",
+        default=list(RATIOS),
+        help="ratios compared by --part ratio",
+    )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="only rewrite the report from the saved rows",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     stem = "model_correction" + ("_ratio" if args.part == "ratio" else "")
@@ -390,7 +416,8 @@ def main():
     if not args.report:
         rows = []
         names = (
-            ("GaussianMixture", "VAE") if args.part == "ratio"
+            ("GaussianMixture", "VAE")
+            if args.part == "ratio"
             else ("GaussianMixture", "KernelDensity", "VAE", "Flow", "GAN")
         )
         ratios = args.ratios if args.part == "ratio" else [args.ratio]
@@ -400,10 +427,15 @@ def main():
                     rows += run_cell(dataset, seed, args.quick, names, ratio)
                     # Saved as they come, so that a run cut short keeps them.
                     seconds = time.perf_counter() - start
-                    parts[dataset].write_text(json.dumps({
-                        "rows": [r for r in rows if r["dataset"] == dataset],
-                        "seconds": seconds,
-                    }, indent=1))
+                    parts[dataset].write_text(
+                        json.dumps(
+                            {
+                                "rows": [r for r in rows if r["dataset"] == dataset],
+                                "seconds": seconds,
+                            },
+                            indent=1,
+                        )
+                    )
     # The report covers every saved part, also those of runs beside this one.
     rows, seconds = [], 0.0
     for path in sorted(RESULTS.glob(f"{stem}_*.json")):
@@ -431,9 +463,7 @@ def main():
         + "`.",
     ]
     (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
-    saved.write_text(
-        json.dumps({"rows": rows, "seconds": seconds, **extra}, indent=1)
-    )
+    saved.write_text(json.dumps({"rows": rows, "seconds": seconds, **extra}, indent=1))
     print("\n".join(lines))
 
 

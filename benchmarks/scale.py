@@ -82,14 +82,17 @@ def run_dask(ratio, n_rows, chunk_rows, n_select, seed=0):
 
     from skratio.dask import sample_without_replacement
 
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        memory_limit="6GiB",
-        env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit="6GiB",
+            env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         client.run(lambda: __import__("skratio.dask"))
         da.ones(4, chunks=1).sum().compute()  # warm the workers up
         client.run(reset_peak_rss)
@@ -170,7 +173,10 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.rows, args.chunk_rows, args.select, args.numpy_rows = (
-            10**6, 2 * 10**5, 10**4, 10**6,
+            10**6,
+            2 * 10**5,
+            10**4,
+            10**6,
         )
     threadpool_limits(1)
     load_before = os.getloadavg()

@@ -48,13 +48,13 @@ import os
 import platform
 import time
 import tracemalloc
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from threadpoolctl import threadpool_limits
-
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from skratio import DensityRatioEstimator, SIRResampler
 from skratio.datasets import make_gaussian_shift
@@ -224,8 +224,8 @@ def predict_costs(n_rows, n_large, repeats, seed=0):
         # Interleaved, best of the repeats each.
         weight_seconds, proba_seconds = np.inf, np.inf
         for _ in range(repeats):
-            weight_seconds = min(weight_seconds, best_time(lambda: weigh(rows), 1))
-            proba_seconds = min(proba_seconds, best_time(lambda: proba(rows), 1))
+            weight_seconds = min(weight_seconds, best_time(partial(weigh, rows), 1))
+            proba_seconds = min(proba_seconds, best_time(partial(proba, rows), 1))
         results.append(
             {
                 "classifier": label,

@@ -81,9 +81,7 @@ MI_PER_PAIR = 2.0
 def gaussian_shift(kl, n, rng):
     """Rows of N(0, I_2) and N(mu, I_2) with KL = kl, and their true log-ratio."""
     mu = np.full(2, np.sqrt(kl))  # |mu|^2 / 2 = kl
-    X, y = stack_domains(
-        rng.standard_normal((n, 2)), rng.standard_normal((n, 2)) + mu
-    )
+    X, y = stack_domains(rng.standard_normal((n, 2)), rng.standard_normal((n, 2)) + mu)
     return X, y, X @ mu - mu @ mu / 2
 
 
@@ -164,8 +162,12 @@ def summarise(records):
                 continue
             row = {"task": task, "level": level, "n_seeds": len(group)}
             row["bridges"] = sorted({r["bridge"] for r in group})
-            for key in ("single_rmse", "telescoping_rmse", "single_seconds",
-                        "telescoping_seconds"):
+            for key in (
+                "single_rmse",
+                "telescoping_rmse",
+                "single_seconds",
+                "telescoping_seconds",
+            ):
                 row[key] = mean_se([r[key] for r in group])
             row["rmse_ratio"] = mean_se(
                 [r["single_rmse"] / r["telescoping_rmse"] for r in group]
@@ -272,8 +274,10 @@ def main():
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text)
     (RESULTS / f"{name}.json").write_text(
-        json.dumps({"n_per_domain": n, "seeds": seeds, "summary": rows,
-                    "runs": records}, indent=2)
+        json.dumps(
+            {"n_per_domain": n, "seeds": seeds, "summary": rows, "runs": records},
+            indent=2,
+        )
     )
     print(f"wrote {RESULTS / name}.md and .json")
 

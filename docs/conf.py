@@ -70,9 +70,7 @@ _EXTERNAL = (
     "safetensors",
 )
 nitpicky = True
-nitpick_ignore_regex = [
-    (r"py:.*", rf"{name}(\..*)?") for name in _EXTERNAL
-] + [
+nitpick_ignore_regex = [(r"py:.*", rf"{name}(\..*)?") for name in _EXTERNAL] + [
     # A label of scikit-learn's own documentation, in the docstring of
     # sklearn.base.ClassifierMixin.score that MLPDomainClassifier inherits.
     ("std:ref", "accuracy_score"),
@@ -88,6 +86,7 @@ html_theme_options = {
 }
 html_sidebars = {"index": [], "install": []}
 html_static_path = []
+
 
 # -- Gallery -------------------------------------------------------------------
 def _text_extra_installed():

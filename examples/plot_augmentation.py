@@ -46,8 +46,12 @@ Z, Z_test = scaler.transform(X[labelled]), scaler.transform(X[test])
 # A generator per class, and the weights of its rows
 # --------------------------------------------------
 generated = np.vstack(
-    [KernelDensity(bandwidth=1.5).fit(Z[y[labelled] == c]).sample(100, random_state=c)
-     for c in range(10)]
+    [
+        KernelDensity(bandwidth=1.5)
+        .fit(Z[y[labelled] == c])
+        .sample(100, random_state=c)
+        for c in range(10)
+    ]
 )
 y_generated = np.repeat(np.arange(10), 100)
 X_domains, domains = stack_domains(generated, Z)  # 0: generated, 1: real
@@ -63,9 +67,11 @@ X_aug = np.vstack([Z, generated])
 y_aug = np.concatenate([y[labelled], y_generated])
 accuracy = {
     "real only": LogisticRegression(max_iter=2000)
-    .fit(Z, y[labelled]).score(Z_test, y[test]),
+    .fit(Z, y[labelled])
+    .score(Z_test, y[test]),
     "augmented": LogisticRegression(max_iter=2000)
-    .fit(X_aug, y_aug).score(Z_test, y[test]),
+    .fit(X_aug, y_aug)
+    .score(Z_test, y[test]),
     "augmented,\nweighted": LogisticRegression(max_iter=2000)
     .fit(X_aug, y_aug, sample_weight=np.r_[np.ones(len(Z)), weight])
     .score(Z_test, y[test]),

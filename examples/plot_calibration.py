@@ -61,10 +61,20 @@ print("expected calibration error (held out):", calibrated.calibration_error_)
 # calibrated ones lie on the diagonal.
 fig, (ax_rel, ax_w) = plt.subplots(1, 2, figsize=(10, 4.5))
 RatioCalibrationDisplay.from_estimator(calibrated, X_test, y_test, ax=ax_rel)
-ax_w.scatter(log_ratio_test, naive.predict_log_weight(X_test), s=3, alpha=0.3,
-             label="naive Bayes")
-ax_w.scatter(log_ratio_test, calibrated.predict_log_weight(X_test), s=3,
-             alpha=0.3, label="calibrated (sigmoid)")
+ax_w.scatter(
+    log_ratio_test,
+    naive.predict_log_weight(X_test),
+    s=3,
+    alpha=0.3,
+    label="naive Bayes",
+)
+ax_w.scatter(
+    log_ratio_test,
+    calibrated.predict_log_weight(X_test),
+    s=3,
+    alpha=0.3,
+    label="calibrated (sigmoid)",
+)
 low, high = log_ratio_test.min(), log_ratio_test.max()
 ax_w.plot([low, high], [low, high], color="black", lw=1)
 ax_w.set(xlabel="true log-ratio", ylabel="estimated log w", ylim=(-15, 15))

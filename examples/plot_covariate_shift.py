@@ -62,7 +62,11 @@ print(f"power chosen by IWCV: {auto.power_}")
 print({power: round(score, 3) for power, score in auto.cv_scores_.items()})
 
 X_eval = rng.normal(1.0, 1.0, size=(100_000, 1))  # fresh target rows
-for name, model in [("unweighted", plain), ("reweighted", reweighted), ("power=auto", auto)]:
+for name, model in [
+    ("unweighted", plain),
+    ("reweighted", reweighted),
+    ("power=auto", auto),
+]:
     mse = np.mean((model.predict(X_eval) - f(X_eval[:, 0])) ** 2)
     print(f"{name:<11} target MSE {mse:.3f}")
 

@@ -43,8 +43,14 @@ X, y = stack_domains(biased, reference)
 # ----------------------------------------
 # The default ratio estimator (a logistic regression) suffices: the log-ratio
 # is a function of the first coordinate that a linear model approximates well.
-flow = Flow(architecture="nsf", n_transforms=3, hidden_layer_sizes=(32, 32),
-            max_epochs=40, batch_size=128, random_state=0)
+flow = Flow(
+    architecture="nsf",
+    n_transforms=3,
+    hidden_layer_sizes=(32, 32),
+    max_epochs=40,
+    batch_size=128,
+    random_state=0,
+)
 samples = {}
 for strategy in ["uniform", "importance"]:
     trainer = WeightedGenerativeTrainer(flow, strategy=strategy, random_state=0)

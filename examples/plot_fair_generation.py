@@ -33,12 +33,18 @@ from skratio.metrics import fairness_discrepancy, frechet_distance
 digits = load_digits()
 attribute = digits.target >= 5
 X, y, group, indices = make_biased_split(
-    digits.data, attribute, bias=0.9, reference_size=0.25, random_state=0,
+    digits.data,
+    attribute,
+    bias=0.9,
+    reference_size=0.25,
+    random_state=0,
     return_indices=True,
 )
 held_out = np.setdiff1d(np.arange(len(digits.data)), indices)
-print(f"biased rows: {np.sum(y == 0)}, reference rows: {np.sum(y == 1)}, "
-      f"held-out rows: {len(held_out)}")
+print(
+    f"biased rows: {np.sum(y == 0)}, reference rows: {np.sum(y == 1)}, "
+    f"held-out rows: {len(held_out)}"
+)
 
 # The attribute classifier (digit >= 5) reads the samples; nearest neighbours
 # in pixel space stay accurate on a kernel density's samples.
@@ -80,11 +86,17 @@ names = list(results)
 for ax, column, label in zip(
     axes,
     range(3),
-    ["fairness discrepancy (lower is fairer)", "Fréchet distance (lower is better)",
-     "share of digits 5-9"],
+    [
+        "fairness discrepancy (lower is fairer)",
+        "Fréchet distance (lower is better)",
+        "share of digits 5-9",
+    ],
 ):
-    ax.bar(names, [results[name][column] for name in names],
-           color=["tab:gray", "tab:blue", "tab:green"])
+    ax.bar(
+        names,
+        [results[name][column] for name in names],
+        color=["tab:gray", "tab:blue", "tab:green"],
+    )
     ax.set_title(label, fontsize=10)
 axes[2].axhline(np.mean(group[y == 1]), color="black", ls="--")
 fig.tight_layout()

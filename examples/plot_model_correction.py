@@ -58,7 +58,9 @@ for n_components, model in corrected.items():
     scores = model.candidate_scores_
     print(f"{n_components} components")
     for k, power, mean, std in zip(
-        scores["k"], scores["power"], scores["mean_difference"],
+        scores["k"],
+        scores["power"],
+        scores["mean_difference"],
         scores["std_difference"],
     ):
         print(f"  k={k:2d} power={power:.1f}: {mean:+.4f} ± {std:.4f}")

@@ -126,7 +126,9 @@ def route_sample_weight(router, classifier, sample_weight):
     cannot take them is a TypeError. ``None`` sends nothing.
     """
     if _routing_enabled():
-        return process_routing(router, "fit", sample_weight=sample_weight).classifier.fit
+        return process_routing(
+            router, "fit", sample_weight=sample_weight
+        ).classifier.fit
     if sample_weight is None:
         return {}
     keys = _sample_weight_keys(classifier)
@@ -152,11 +154,22 @@ def _index_params(params, indices, n_samples):
     }
 
 
-def _fold_log_odds(classifier, X, y_encoded, sample_weight, fit_params, train, test,
-                   prior_ratio, log_odds):
+def _fold_log_odds(
+    classifier,
+    X,
+    y_encoded,
+    sample_weight,
+    fit_params,
+    train,
+    test,
+    prior_ratio,
+    log_odds,
+):
     """Fit a clone on ``train``: ``(log gamma, log-odds of the test rows)``."""
     classifier = clone(classifier)
-    classifier.fit(X[train], y_encoded[train], **_index_params(fit_params, train, X.shape[0]))
+    classifier.fit(
+        X[train], y_encoded[train], **_index_params(fit_params, train, X.shape[0])
+    )
     if prior_ratio is None:
         prior_ratio = prior_ratio_from_counts(
             y_encoded[train], sample_weight[train], classifier
@@ -183,7 +196,9 @@ def fit_calibration(log_prior, log_odds, y_encoded, sample_weight, method):
     log_count_ratio = np.log(prior_ratio_from_counts(y_encoded, sample_weight))
     scale, shift = fit_log_odds_scaling(
         replace_saturated(log_odds.copy(), bounds) + log_prior - log_count_ratio,
-        y_encoded, sample_weight, method,
+        y_encoded,
+        sample_weight,
+        method,
     )
     return scale, shift, bounds, log_count_ratio
 
@@ -211,7 +226,9 @@ def check_folds_hold_both_domains(folds, y_encoded, estimator_name):
     for position, (train, _) in enumerate(folds):
         if np.unique(y_encoded[train]).shape[0] < 2:
             raise _too_few_rows(
-                estimator_name, y_encoded, len(folds),
+                estimator_name,
+                y_encoded,
+                len(folds),
                 f"the training rows of fold {position} hold only one domain",
             )
 
@@ -223,7 +240,10 @@ def classifier_input_tags(classifier):
     pass on the estimator's ``allow_nan`` tag; take it from the estimator.
     """
     tags = get_tags(classifier).input_tags
-    if isinstance(classifier, CalibratedClassifierCV) and classifier.estimator is not None:
+    if (
+        isinstance(classifier, CalibratedClassifierCV)
+        and classifier.estimator is not None
+    ):
         tags.allow_nan = classifier_input_tags(classifier.estimator).allow_nan
     return tags
 
@@ -337,14 +357,22 @@ class BaseRatioEstimator(
         return validate_data(self, X, reset=False, **self._input_checks())
 
     # -------------------------------------------------------------- fitting
-    def _held_out_log_odds(self, X, y_encoded, sample_weight, classifier, fit_params,
-                           folds):
+    def _held_out_log_odds(
+        self, X, y_encoded, sample_weight, classifier, fit_params, folds
+    ):
         """``(log gamma, log-odds)`` of every row from the fold that held it out."""
         prior_ratio = self._ratio_options()["prior_ratio"]
         raw = Parallel(n_jobs=self._cross_fitting_options()["n_jobs"])(
             delayed(_fold_log_odds)(
-                classifier, X, y_encoded, sample_weight, fit_params, train, test,
-                prior_ratio, self._log_odds,
+                classifier,
+                X,
+                y_encoded,
+                sample_weight,
+                fit_params,
+                train,
+                test,
+                prior_ratio,
+                self._log_odds,
             )
             for train, test in folds
         )
@@ -364,7 +392,8 @@ class BaseRatioEstimator(
                     type(self).__name__, y_encoded, cv, "a domain has a single row"
                 )
             cv = StratifiedKFold(
-                cv, shuffle=True,
+                cv,
+                shuffle=True,
                 random_state=self._cross_fitting_options()["random_state"],
             )
         folds = list(check_cv(cv, y_encoded, classifier=True).split(X, y_encoded))
@@ -381,8 +410,16 @@ class BaseRatioEstimator(
         )
         warn_if_poor_overlap(self.overlap_, type(self).__name__)
 
-    def _fit_classifier(self, X, y_encoded, sample_weight, weights_given, classifier,
-                        fit_params, calibration=None):
+    def _fit_classifier(
+        self,
+        X,
+        y_encoded,
+        sample_weight,
+        weights_given,
+        classifier,
+        fit_params,
+        calibration=None,
+    ):
         # Diagnostics of an earlier fit do not describe this one.
         vars(self).pop("overlap_", None)
         method = self._calibration_method()
@@ -397,7 +434,8 @@ class BaseRatioEstimator(
                 log_prior, log_odds, y_encoded, sample_weight, method
             )
             self._record_overlap(
-                y_encoded, calibrated_log_weight(calibration, log_prior, log_odds),
+                y_encoded,
+                calibrated_log_weight(calibration, log_prior, log_odds),
                 sample_weight if weights_given else None,
             )
         self.classifier_ = clone(classifier).fit(X, y_encoded, **fit_params)
@@ -497,8 +535,11 @@ class BaseRatioEstimator(
             log_weight_raw = np.empty(X.shape[0])
             for train, test in folds:
                 fold_calibration = fit_calibration(
-                    log_prior[train], log_odds[train], y_encoded[train],
-                    sample_weight[train], method,
+                    log_prior[train],
+                    log_odds[train],
+                    y_encoded[train],
+                    sample_weight[train],
+                    method,
                 )
                 log_weight_raw[test] = calibrated_log_weight(
                     fold_calibration, log_prior[test], log_odds[test]
@@ -509,7 +550,12 @@ class BaseRatioEstimator(
         else:
             log_weight_raw = log_prior + log_odds
         self._fit_classifier(
-            X, y_encoded, sample_weight, weights_given, classifier, fit_params,
+            X,
+            y_encoded,
+            sample_weight,
+            weights_given,
+            classifier,
+            fit_params,
             calibration,
         )
         weight_options = self._ratio_options()

@@ -51,7 +51,9 @@ class _LogOddsClassifier(
     def fit(self, X, y, sample_weight=None):
         fit_params = {}
         # A frozen classifier is not refitted, so it takes no weights.
-        if sample_weight is not None and not isinstance(self.classifier, FrozenEstimator):
+        if sample_weight is not None and not isinstance(
+            self.classifier, FrozenEstimator
+        ):
             # The weights reach the classifier as in DensityRatioEstimator.fit:
             # routed when metadata routing is on, otherwise to every Pipeline
             # step that takes them, and a TypeError if the classifier cannot.
@@ -229,7 +231,9 @@ class CalibratedRatio(BaseRatioEstimator):
 
     def _estimator_params(self):
         """The wrapped estimator's parameters, read through its public API."""
-        estimator = DensityRatioEstimator() if self.estimator is None else self.estimator
+        estimator = (
+            DensityRatioEstimator() if self.estimator is None else self.estimator
+        )
         return estimator.get_params(deep=False)
 
     def _classifier_to_calibrate(self, sparse_input=False):
@@ -293,14 +297,18 @@ class CalibratedRatio(BaseRatioEstimator):
                 self.classifier_, "fit", sample_weight=sample_weight
             ).estimator.fit
         else:
-            fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+            fit_params = (
+                {} if sample_weight is None else {"sample_weight": sample_weight}
+            )
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         log_odds_classifier = self.classifier_.estimator
         folds = list(check_cv(self.cv, y_encoded, classifier=True).split(X, y_encoded))
         log_odds = np.empty(X.shape[0])
         for train, test in folds:
             fold_classifier = clone(log_odds_classifier).fit(
-                X[train], y_encoded[train], **_index_params(fit_params, train, X.shape[0])
+                X[train],
+                y_encoded[train],
+                **_index_params(fit_params, train, X.shape[0]),
             )
             log_odds[test] = fold_classifier.decision_function(X[test])
         calibrated = np.empty(X.shape[0])

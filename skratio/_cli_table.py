@@ -280,8 +280,9 @@ def _not_utf8(path, message, names):
 
     with open(path, "rb") as stream:
         # A line break is one byte that no multi-byte UTF-8 character contains,
-        # so each line decodes on its own.
-        for line, text in enumerate(stream, start=1):
+        # so each line decodes on its own. The message reads the line number
+        # where the loop stops.
+        for line, text in enumerate(stream, start=1):  # noqa: B007
             try:
                 text.decode("utf-8")
             except UnicodeDecodeError:

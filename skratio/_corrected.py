@@ -36,9 +36,7 @@ def default_model_ratio(random_state=None):
     to 0.007 with the trees, which also cost several times more to fit once
     calibrated on held-out folds.
     """
-    return DensityRatioEstimator(
-        KNeighborsClassifier(30), random_state=random_state
-    )
+    return DensityRatioEstimator(KNeighborsClassifier(30), random_state=random_state)
 
 
 class _FlattenedRatio(BaseEstimator):
@@ -304,15 +302,19 @@ class CorrectedGenerator(BaseEstimator):
             raise ValueError(
                 f"k_grid must be a 1-D list of integers >= 1; got {self.k_grid!r}."
             )
-        if power_grid.ndim != 1 or power_grid.size == 0 or not (
-            (power_grid > 0) & (power_grid <= 1)
-        ).all():
+        if (
+            power_grid.ndim != 1
+            or power_grid.size == 0
+            or not ((power_grid > 0) & (power_grid <= 1)).all()
+        ):
             raise ValueError(
                 "power_grid must be a non-empty 1-D list of floats in (0, 1]; got "
                 f"{self.power_grid!r}."
             )
         corrections = [
-            (int(k), float(p)) for k in sorted(set(k_grid.tolist())) if k > 1
+            (int(k), float(p))
+            for k in sorted(set(k_grid.tolist()))
+            if k > 1
             for p in power_grid
         ]
         return [(1, 1.0)] + corrections
@@ -410,9 +412,12 @@ class CorrectedGenerator(BaseEstimator):
         # Diagnostics on fresh model samples, as many as the held-out rows.
         fresh = _draw_candidates(sampler, max(n_held, 2), rng.randint(_MAX_SEED))
         fresh_log_weight = _log_weight(self.ratio_estimator_, fresh)
-        self.ess_fraction_ = effective_sample_size(
-            np.exp(self.power_ * (fresh_log_weight - fresh_log_weight.max()))
-        ) / fresh.shape[0]
+        self.ess_fraction_ = (
+            effective_sample_size(
+                np.exp(self.power_ * (fresh_log_weight - fresh_log_weight.max()))
+            )
+            / fresh.shape[0]
+        )
         self.overlap_auc_ = _auc_confidence_interval(
             _log_weight(self.ratio_estimator_, X_held), fresh_log_weight
         )

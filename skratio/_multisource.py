@@ -101,7 +101,9 @@ def _source_prior_ratios(y_encoded, sample_weight, classifier):
     class_weight = _effective_class_weight(classifier)
     if class_weight is not None:
         per_class = compute_class_weight(
-            class_weight, classes=np.arange(n_classes), y=y_encoded,
+            class_weight,
+            classes=np.arange(n_classes),
+            y=y_encoded,
             sample_weight=sample_weight,
         )
         sample_weight = sample_weight * per_class[y_encoded]
@@ -255,15 +257,18 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
         if self.clip is not None:
             check_clip(self.clip)
         return dict(
-            power=self.power, clip=self.clip, prior_ratio=None,
+            power=self.power,
+            clip=self.clip,
+            prior_ratio=None,
             target_label=self.target_label,
         )
 
     def _encode_labels(self, y):
         return check_source_target_labels(y, type(self).__name__, self.target_label)
 
-    def _fit_classifier(self, X, y_encoded, sample_weight, weights_given, classifier,
-                        fit_params):
+    def _fit_classifier(
+        self, X, y_encoded, sample_weight, weights_given, classifier, fit_params
+    ):
         self.classifier_ = clone(classifier).fit(X, y_encoded, **fit_params)
         self.prior_ratios_ = _source_prior_ratios(
             y_encoded, sample_weight, self.classifier_

@@ -73,8 +73,12 @@ class ClipFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], ensure_all_finite="allow-nan",
-            reset=False, copy=True,
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            ensure_all_finite="allow-nan",
+            reset=False,
+            copy=True,
         )
         values = X.data if sparse.issparse(X) else X
         np.clip(values, -self.bound, self.bound, out=values)

@@ -104,7 +104,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
     ----------
     estimator : estimator with ``fit(X, y, sample_weight=...)``
         The downstream regressor or classifier.
-    ratio_estimator : estimator with ``fit_predict_weight`` and ``predict_weight``, default=None
+    ratio_estimator : ratio estimator, default=None
         Estimates ``w = p_target / p_source`` from domain labels ``0``
         (source) and ``1`` (target). ``None`` means
         :class:`skratio.DensityRatioEstimator` with its defaults. Its own
@@ -290,9 +290,9 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
                 f"With unlabeled='auto', -1 marks the unlabelled target rows of a "
                 f"non-float y, so the {int(is_target.sum())} rows labelled -1 were "
                 "taken as target rows and the labelled rows keep one value, "
-                f"{labelled[:1].tolist()[0]!r}. If -1 is a class label, mark the target rows "
-                "with another value and pass it as unlabeled= (e.g. NaN in a float "
-                "or object y with unlabeled=np.nan)."
+                f"{labelled[:1].tolist()[0]!r}. If -1 is a class label, mark the "
+                "target rows with another value and pass it as unlabeled= (e.g. "
+                "NaN in a float or object y with unlabeled=np.nan)."
             )
 
     def _domain_cv(self, domain, rng):
@@ -311,7 +311,9 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
             "source rows) and 1 (unlabelled target rows)",
         )
         folds = self._domain_cv(domain, rng)
-        takes_cv = "cv" in inspect.signature(ratio_estimator.fit_predict_weight).parameters
+        takes_cv = (
+            "cv" in inspect.signature(ratio_estimator.fit_predict_weight).parameters
+        )
         kwargs = {"sample_weight": sample_weight}
         if takes_cv:
             kwargs["cv"] = folds
@@ -380,7 +382,9 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
             )
         given = sample_weight is not None
         user_weight = _check_sample_weight(
-            sample_weight, np.empty((y.shape[0], 0)), dtype=np.float64,
+            sample_weight,
+            np.empty((y.shape[0], 0)),
+            dtype=np.float64,
             ensure_non_negative=True,
         )
         rng = check_random_state(self.random_state)
@@ -405,7 +409,9 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
             )
         else:
             self.power_ = float(self.power)
-        weights = self._training_weights(ratio_source, self.power_) * user_weight[source]
+        weights = (
+            self._training_weights(ratio_source, self.power_) * user_weight[source]
+        )
         if not np.any(weights > 0):
             raise ValueError(
                 "Every source row has a zero training weight: check clip and "
@@ -448,14 +454,19 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         validation_weight = ratio * user_weight
         for train, test in folds:
             for power in AUTO_POWERS:
-                weights = self._training_weights(ratio[train], power) * user_weight[train]
+                weights = (
+                    self._training_weights(ratio[train], power) * user_weight[train]
+                )
                 model = clone(self.estimator).fit(
-                    _safe_indexing(X, train), y[train],
+                    _safe_indexing(X, train),
+                    y[train],
                     sample_weight=weights / weights.mean(),
                 )
                 scores[power].append(
                     scorer(
-                        model, _safe_indexing(X, test), y[test],
+                        model,
+                        _safe_indexing(X, test),
+                        y[test],
                         sample_weight=validation_weight[test],
                     )
                 )

@@ -85,8 +85,9 @@ def _negative_log_likelihood(params, log_odds, y, sample_weight):
     return -(sample_weight @ np.where(y == 1, log_expit(z), log_expit(-z)))
 
 
-def fit_log_odds_scaling(log_odds, y, sample_weight=None, method="sigmoid",
-                         max_iter=100, tol=1e-10):
+def fit_log_odds_scaling(
+    log_odds, y, sample_weight=None, method="sigmoid", max_iter=100, tol=1e-10
+):
     """``(scale, shift)`` of the calibrated log-odds ``scale * s + shift``.
 
     Maximum likelihood by Newton's method with step halving (two parameters at

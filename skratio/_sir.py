@@ -717,9 +717,10 @@ class SIRResampler(BaseEstimator):
             realigned on multiples of ``k`` rows, so that, as in memory, only
             the last ``n_pool % k`` rows are left out (a pool of fewer than
             ``k`` rows is an error); chunks (partitions) whose length is
-            unknown until computed warn of the rows each leaves out. ``sample_indices_`` is then a
-            lazy dask array of positions (dask arrays) or not set (a dask
-            DataFrame's rows keep their index labels). For ``n`` rows by
+            unknown until computed warn of the rows each leaves out.
+            ``sample_indices_`` is then a lazy dask array of positions (dask
+            arrays) or not set (a dask DataFrame's rows keep their index
+            labels). For ``n`` rows by
             weight from the whole collection, see
             :func:`skratio.dask.sample_without_replacement`.
         y : array-like of shape (n_pool,) or (n_pool, n_outputs), default=None

@@ -125,17 +125,17 @@ class TelescopingClassifier(ClassifierMixin, BaseEstimator):
         if self.classifier is None:
             check_default_bridge_range(X)
         self.classes_ = np.array([SOURCE, TARGET])
-        weights = np.ones(X.shape[0]) if sample_weight is None else np.asarray(
-            sample_weight, dtype=np.float64
+        weights = (
+            np.ones(X.shape[0])
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=np.float64)
         )
         self.prior_ratio_ = prior_ratio_from_counts(y, weights)
         rng = check_random_state(self.random_state)
         i0, i1 = self._pairs(y, rng)
         pair_weight = weights[i0] * weights[i1]
         alphas = waymark_coefficients(self.n_waymarks)
-        waymarks = [
-            np.sqrt(1.0 - alpha**2) * X[i0] + alpha * X[i1] for alpha in alphas
-        ]
+        waymarks = [np.sqrt(1.0 - alpha**2) * X[i0] + alpha * X[i1] for alpha in alphas]
         labels = np.repeat([SOURCE, TARGET], i0.shape[0])
         bridge_weight = np.concatenate([pair_weight, pair_weight])
         if self.classifier is None:
@@ -374,7 +374,9 @@ class TelescopingRatio(BaseRatioEstimator):
         if self.clip is not None:
             check_clip(self.clip)
         return dict(
-            power=self.power, clip=self.clip, prior_ratio=None,
+            power=self.power,
+            clip=self.clip,
+            prior_ratio=None,
             target_label=self.target_label,
         )
 

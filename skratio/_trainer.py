@@ -374,9 +374,11 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
                     f"the trainer's reference label is {self.classes_[-1]!r}: give "
                     "both the same target_label."
                 )
-        if weight.shape != (X.shape[0],) or not np.isfinite(weight).all() or (
-            weight < 0
-        ).any():
+        if (
+            weight.shape != (X.shape[0],)
+            or not np.isfinite(weight).all()
+            or (weight < 0).any()
+        ):
             raise ValueError(
                 f"{type(self.ratio_estimator_).__name__}.fit_predict_weight must "
                 "return one finite, non-negative weight per row."

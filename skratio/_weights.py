@@ -120,7 +120,9 @@ def _effective_class_weight(classifier):
         return None
     if isinstance(classifier, Pipeline):
         return _effective_class_weight(classifier[-1])
-    params = classifier.get_params(deep=False) if hasattr(classifier, "get_params") else {}
+    params = (
+        classifier.get_params(deep=False) if hasattr(classifier, "get_params") else {}
+    )
     if params.get("class_weight") is not None:
         return params["class_weight"]
     inner = params.get("estimator")
@@ -161,7 +163,9 @@ def prior_ratio_from_counts(y_encoded, sample_weight, classifier=None):
     class_weight = None if classifier is None else _effective_class_weight(classifier)
     if class_weight is not None:
         per_class = compute_class_weight(
-            class_weight, classes=np.array([SOURCE, TARGET]), y=y_encoded,
+            class_weight,
+            classes=np.array([SOURCE, TARGET]),
+            y=y_encoded,
             sample_weight=sample_weight,
         )
         sample_weight = sample_weight * per_class[y_encoded]
@@ -180,7 +184,12 @@ def prior_ratio_from_counts(y_encoded, sample_weight, classifier=None):
 # which scikit-learn's searches call fit (in a worker process or thread, whose
 # stack holds no line of the user's, the walk ends past the last of them).
 _LIBRARY_PACKAGES = (
-    "skratio", "sklearn", "joblib", "threadpoolctl", "multiprocessing", "concurrent",
+    "skratio",
+    "sklearn",
+    "joblib",
+    "threadpoolctl",
+    "multiprocessing",
+    "concurrent",
     "threading",
 )
 
@@ -216,7 +225,11 @@ def _user_frame(frame):
     where = (
         (None, "", 0)
         if frame is None
-        else (frame.f_code.co_filename, frame.f_globals.get("__name__", ""), frame.f_lineno)
+        else (
+            frame.f_code.co_filename,
+            frame.f_globals.get("__name__", ""),
+            frame.f_lineno,
+        )
     )
     return level, (where, id(search_call))
 
@@ -226,7 +239,13 @@ def _ignored(text, category, module, lineno):
 
     The first matching filter decides, as in :func:`warnings.warn_explicit`.
     """
-    for action, message, filter_category, filter_module, filter_lineno in warnings.filters:
+    for (
+        action,
+        message,
+        filter_category,
+        filter_module,
+        filter_lineno,
+    ) in warnings.filters:
         if (
             (message is None or message.match(text))
             and issubclass(category, filter_category)

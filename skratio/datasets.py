@@ -60,11 +60,21 @@ def make_gaussian_shift(
     >>> X.shape, int(y.sum()), log_ratio.shape
     ((150, 3), 50, (150,))
     """
-    for name, n in (("n_source", n_source), ("n_target", n_target), ("n_features", n_features)):
+    for name, n in (
+        ("n_source", n_source),
+        ("n_target", n_target),
+        ("n_features", n_features),
+    ):
         if int(n) != n or n < 1:
             raise ValueError(f"{name} must be a positive integer; got {n!r}.")
-    if not (isinstance(target_scale, Real) and target_scale > 0 and np.isfinite(target_scale)):
-        raise ValueError(f"target_scale must be a positive number; got {target_scale!r}.")
+    if not (
+        isinstance(target_scale, Real)
+        and target_scale > 0
+        and np.isfinite(target_scale)
+    ):
+        raise ValueError(
+            f"target_scale must be a positive number; got {target_scale!r}."
+        )
     if isinstance(shift, Real):
         mean = np.full(n_features, shift / np.sqrt(n_features))
     else:
@@ -98,9 +108,13 @@ def _group_proportions(value, n_groups, name):
         if not 0 < value < 1:
             raise ValueError(f"{name} must be in (0, 1); got {value}.")
         return np.array([value, 1.0 - value])
-    value = column_or_1d(check_array(value, ensure_2d=False, dtype=np.float64, input_name=name))
+    value = column_or_1d(
+        check_array(value, ensure_2d=False, dtype=np.float64, input_name=name)
+    )
     if value.shape[0] != n_groups:
-        raise ValueError(f"{name} needs one proportion per group ({n_groups}); got {value.shape[0]}.")
+        raise ValueError(
+            f"{name} needs one proportion per group ({n_groups}); got {value.shape[0]}."
+        )
     if (value < 0).any() or not np.isclose(value.sum(), 1.0):
         raise ValueError(f"{name} must be non-negative proportions summing to 1.")
     return value
@@ -190,7 +204,9 @@ def make_biased_split(
         reference_proportions, n_groups, "reference_proportions"
     )
     if not (isinstance(reference_size, Real) and reference_size > 0):
-        raise ValueError(f"reference_size must be a positive number; got {reference_size!r}.")
+        raise ValueError(
+            f"reference_size must be a positive number; got {reference_size!r}."
+        )
     available = np.bincount(group_index, minlength=n_groups)
 
     def counts(n):

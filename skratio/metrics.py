@@ -96,12 +96,16 @@ def negative_cross_entropy(
         log_lik = np.where(is_target, np.log(y_proba), np.log1p(-y_proba))
         return float(np.average(log_lik, weights=sample_weight))
     if not prior_ratio > 0 or not np.isfinite(prior_ratio):
-        raise ValueError(f"prior_ratio must be a positive finite number; got {prior_ratio}.")
+        raise ValueError(
+            f"prior_ratio must be a positive finite number; got {prior_ratio}."
+        )
     if w_target <= 0 or w_source <= 0:
         raise ValueError(
             "negative_cross_entropy with a prior_ratio needs rows of both domains."
         )
-    target_term = np.average(np.log(y_proba[is_target]), weights=sample_weight[is_target])
+    target_term = np.average(
+        np.log(y_proba[is_target]), weights=sample_weight[is_target]
+    )
     source_term = np.average(
         np.log1p(-y_proba[~is_target]), weights=sample_weight[~is_target]
     )
@@ -128,7 +132,12 @@ def _weighted_quantiles(values, weights, levels):
 
 
 def _calibration_bins(
-    y_true, y_proba, *, n_bins=10, strategy="uniform", sample_weight=None,
+    y_true,
+    y_proba,
+    *,
+    n_bins=10,
+    strategy="uniform",
+    sample_weight=None,
     target_label=None,
 ):
     """Reliability-diagram bins of a domain classifier's probabilities.
@@ -172,7 +181,12 @@ def _calibration_bins(
 
 
 def expected_calibration_error(
-    y_true, y_proba, *, n_bins=10, strategy="uniform", sample_weight=None,
+    y_true,
+    y_proba,
+    *,
+    n_bins=10,
+    strategy="uniform",
+    sample_weight=None,
     target_label=None,
 ):
     """Expected calibration error (ECE) of a domain classifier.
@@ -226,7 +240,11 @@ def expected_calibration_error(
     0.0
     """
     prob_true, prob_pred, bin_weight = _calibration_bins(
-        y_true, y_proba, n_bins=n_bins, strategy=strategy, sample_weight=sample_weight,
+        y_true,
+        y_proba,
+        n_bins=n_bins,
+        strategy=strategy,
+        sample_weight=sample_weight,
         target_label=target_label,
     )
     return float(np.average(np.abs(prob_true - prob_pred), weights=bin_weight))
@@ -281,7 +299,9 @@ def bayes_optimal_nce(p_source, p_target, prior_ratio=1.0):
             f"{p_source.shape[0]} and {p_target.shape[0]} groups."
         )
     if not prior_ratio > 0 or not np.isfinite(prior_ratio):
-        raise ValueError(f"prior_ratio must be a positive finite number; got {prior_ratio}.")
+        raise ValueError(
+            f"prior_ratio must be a positive finite number; got {prior_ratio}."
+        )
     # Work with log(gamma b(z)) so that groups missing from one domain
     # (b = 0 or inf) contribute their exact limit, 0, instead of nan.
     with np.errstate(divide="ignore"):
@@ -696,9 +716,7 @@ def _auc_confidence_interval(scores_real, scores_model, confidence_level=0.95):
     place_real = (ranks[:m] - stats.rankdata(scores_real)) / n
     place_model = 1.0 - (ranks[m:] - stats.rankdata(scores_model)) / m
     auc = float(place_real.mean())
-    standard_error = np.sqrt(
-        place_real.var(ddof=1) / m + place_model.var(ddof=1) / n
-    )
+    standard_error = np.sqrt(place_real.var(ddof=1) / m + place_model.var(ddof=1) / n)
     half_width = stats.norm.ppf(0.5 + confidence_level / 2.0) * standard_error
     return auc, max(0.0, auc - half_width), min(1.0, auc + half_width)
 
@@ -770,10 +788,12 @@ def classifier_two_sample_test(
             f"confidence_level must be in (0, 1); got {confidence_level!r}."
         )
     X_real, X_model = _map_features(feature_map, X_real, X_model)
-    X_real = check_array(X_real, dtype=np.float64, ensure_min_samples=4,
-                         input_name="X_real")
-    X_model = check_array(X_model, dtype=np.float64, ensure_min_samples=4,
-                          input_name="X_model")
+    X_real = check_array(
+        X_real, dtype=np.float64, ensure_min_samples=4, input_name="X_real"
+    )
+    X_model = check_array(
+        X_model, dtype=np.float64, ensure_min_samples=4, input_name="X_model"
+    )
     if X_real.shape[1] != X_model.shape[1]:
         raise ValueError(
             "X_real and X_model must have the same number of features; got "

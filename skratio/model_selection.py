@@ -62,7 +62,9 @@ class LabeledKFold(BaseCrossValidator):
     [0 1 4 5] [2 3]
     """
 
-    def __init__(self, n_splits=5, *, shuffle=False, random_state=None, unlabeled="auto"):
+    def __init__(
+        self, n_splits=5, *, shuffle=False, random_state=None, unlabeled="auto"
+    ):
         if not isinstance(n_splits, Integral) or n_splits < 2:
             raise ValueError(f"n_splits must be an integer >= 2, got {n_splits!r}.")
         self.n_splits = n_splits
@@ -81,7 +83,9 @@ class LabeledKFold(BaseCrossValidator):
                 f"LabeledKFold cannot make {self.n_splits} folds of "
                 f"{labelled.size} labelled rows."
             )
-        folds = KFold(self.n_splits, shuffle=self.shuffle, random_state=self.random_state)
+        folds = KFold(
+            self.n_splits, shuffle=self.shuffle, random_state=self.random_state
+        )
         for _, test in folds.split(labelled):
             yield labelled[test]
 
@@ -143,7 +147,9 @@ class _ImportanceWeightedScorer:
         weights = np.asarray(self._weights(estimator, X_labelled), dtype=np.float64)
         if sample_weight is not None:
             weights = weights * np.asarray(sample_weight, dtype=np.float64)[labelled]
-        if not (np.all(np.isfinite(weights)) and np.all(weights >= 0) and weights.sum() > 0):
+        if not (
+            np.all(np.isfinite(weights)) and np.all(weights >= 0) and weights.sum() > 0
+        ):
             raise ValueError(
                 "The importance weights of the validation rows must be finite, "
                 "non-negative and not all zero."

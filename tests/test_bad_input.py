@@ -60,9 +60,19 @@ STRINGS = np.where(y == 1, "reference", "synthetic")
 # finite weights.
 BAD_INPUT = [
     ("nan in X", DensityRatioEstimator(), (_with(X, np.nan), y), (ValueError, "NaN")),
-    ("inf in X", DensityRatioEstimator(), (_with(X, np.inf), y), (ValueError, "infinity")),
+    (
+        "inf in X",
+        DensityRatioEstimator(),
+        (_with(X, np.inf), y),
+        (ValueError, "infinity"),
+    ),
     ("empty X", DensityRatioEstimator(), (X[:0], y[:0]), (ValueError, "0 sample")),
-    ("one domain", DensityRatioEstimator(), (X, np.zeros_like(y)), (ValueError, "two domains")),
+    (
+        "one domain",
+        DensityRatioEstimator(),
+        (X, np.zeros_like(y)),
+        (ValueError, "two domains"),
+    ),
     ("one row", DensityRatioEstimator(), (X[:1], y[:1]), (ValueError, "two domains")),
     (
         "three domains",
@@ -118,8 +128,12 @@ BAD_INPUT = [
         (X, y, np.where(np.arange(len(y)) == 3, np.nan, 1.0)),
         (ValueError, "NaN"),
     ),
-    ("class_weight balanced", DensityRatioEstimator(
-        LogisticRegression(class_weight="balanced")), (X, y), "finite"),
+    (
+        "class_weight balanced",
+        DensityRatioEstimator(LogisticRegression(class_weight="balanced")),
+        (X, y),
+        "finite",
+    ),
     (
         "separable domains",
         DensityRatioEstimator(LogisticRegression(C=1e6)),
@@ -994,8 +1008,9 @@ def test_class_weight_by_the_users_labels_gets_the_encoded_keys():
         CalibratedRatio(DensityRatioEstimator(classifier, target_label="ref")),
     ):
         with pytest.raises(
-            ValueError, match=r"0 \(source, 'bias'\) and 1 \(target, 'ref'\).*"
-            r"class_weight=\{0: 1, 1: 10\}"
+            ValueError,
+            match=r"0 \(source, 'bias'\) and 1 \(target, 'ref'\).*"
+            r"class_weight=\{0: 1, 1: 10\}",
         ):
             estimator.fit(X, labels)
     # The encoded keys work, and so do 0/1 labels' own keys.

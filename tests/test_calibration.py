@@ -391,4 +391,3 @@ def test_the_wrapped_target_label_is_followed_or_refused_never_inverted():
     labels = np.where(y == 1, np.nan, X[:, 0])
     with pytest.raises(ValueError, match="estimator__target_label=0 disagrees"):
         ReweightedEstimator(Ridge(), CalibratedRatio(inner)).fit(X, labels)
-

@@ -1004,6 +1004,7 @@ class _Overlap(DensityRatioEstimator):
                 "The samples barely overlap: held-out AUC 0.990. Remedies: "
                 "telescoping, another classifier.",
                 PoorOverlapWarning,
+                stacklevel=2,
             )
         self.overlap_ = {"auc": 0.99, "mean_source_weight": 0.25, "ess_fraction": 0.5}
         return weights

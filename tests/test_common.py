@@ -21,7 +21,9 @@ ESTIMATORS = [
         make_pipeline(StandardScaler(), LogisticRegression()), calibration=None
     ),
     DensityRatioEstimator(make_pipeline(StandardScaler(), LogisticRegression())),
-    DensityRatioEstimator(HistGradientBoostingClassifier(max_iter=20), power=0.5, clip=50.0),
+    DensityRatioEstimator(
+        HistGradientBoostingClassifier(max_iter=20), power=0.5, clip=50.0
+    ),
     CalibratedRatio(),
     CalibratedRatio(DensityRatioEstimator(GaussianNB()), method="isotonic", cv=3),
     CalibratedRatio(
@@ -68,8 +70,10 @@ def _expected_failed_checks(estimator):
 
 
 def _own_expected_failed_checks(estimator):
-    if isinstance(estimator, DensityRatioEstimator) and estimator.classifier is None or (
-        isinstance(estimator, CalibratedRatio) and estimator.estimator is None
+    if (
+        isinstance(estimator, DensityRatioEstimator)
+        and estimator.classifier is None
+        or (isinstance(estimator, CalibratedRatio) and estimator.estimator is None)
     ):
         # The default classifier's RobustScaler takes no sample_weight: its
         # median and quartiles count rows, not weights (the regression and the

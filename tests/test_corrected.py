@@ -82,14 +82,21 @@ def test_the_feature_map_decides_what_is_compared():
     # is right about column 1 only.
     rng = np.random.default_rng(0)
     X = np.column_stack(
-        [rng.choice([-4.0, 0.0, 4.0], 1500) + 0.5 * rng.standard_normal(1500),
-         rng.standard_normal(1500)]
+        [
+            rng.choice([-4.0, 0.0, 4.0], 1500) + 0.5 * rng.standard_normal(1500),
+            rng.standard_normal(1500),
+        ]
     )
     kwargs = {"n_repeats": 5, "k_grid": (5, 20), "random_state": 0}
-    both = CorrectedGenerator(GaussianMixture(1, random_state=0), knn_ratio(),
-                              **kwargs).fit(X)
-    second = CorrectedGenerator(GaussianMixture(1, random_state=0), knn_ratio(),
-                                feature_map=lambda Z: Z[:, 1:], **kwargs).fit(X)
+    both = CorrectedGenerator(
+        GaussianMixture(1, random_state=0), knn_ratio(), **kwargs
+    ).fit(X)
+    second = CorrectedGenerator(
+        GaussianMixture(1, random_state=0),
+        knn_ratio(),
+        feature_map=lambda Z: Z[:, 1:],
+        **kwargs,
+    ).fit(X)
     assert both.k_ > 1
     assert second.k_ == 1
 
@@ -97,8 +104,12 @@ def test_the_feature_map_decides_what_is_compared():
 def test_fixed_k_and_power_are_kept():
     X = six_modes(600, seed=0)
     corrected = CorrectedGenerator(
-        GaussianMixture(2, random_state=0), knn_ratio(), k=5, power=0.5,
-        n_repeats=2, random_state=0,
+        GaussianMixture(2, random_state=0),
+        knn_ratio(),
+        k=5,
+        power=0.5,
+        n_repeats=2,
+        random_state=0,
     ).fit(X)
     assert (corrected.k_, corrected.power_) == (5, 0.5)
     assert corrected.candidate_scores_["k"].tolist() == [1, 5]
@@ -120,12 +131,18 @@ def test_a_frozen_generator_is_not_refitted_and_is_seeded():
     assert not np.array_equal(first, corrected.sample(50, random_state=2))
 
 
-@pytest.mark.parametrize("criterion", ["frechet", lambda A, B: abs(A.mean() - B.mean())])
+@pytest.mark.parametrize(
+    "criterion", ["frechet", lambda A, B: abs(A.mean() - B.mean())]
+)
 def test_other_criteria_and_kernel_density(criterion):
     X = six_modes(600, seed=0)
     corrected = CorrectedGenerator(
-        KernelDensity(bandwidth=1.0), knn_ratio(), criterion=criterion,
-        k_grid=(5,), n_repeats=3, random_state=0,
+        KernelDensity(bandwidth=1.0),
+        knn_ratio(),
+        criterion=criterion,
+        k_grid=(5,),
+        n_repeats=3,
+        random_state=0,
     ).fit(X)
     assert corrected.k_ in (1, 5)
     assert np.isfinite(corrected.candidate_scores_["mean_score"]).all()
@@ -140,7 +157,10 @@ def test_a_deep_generator_and_the_default_ratio():
     X = six_modes(400, seed=0)
     corrected = CorrectedGenerator(
         VAE(latent_dim=2, hidden_layer_sizes=(16,), max_epochs=2, random_state=0),
-        k_grid=(2,), power_grid=(1.0,), n_repeats=2, random_state=0,
+        k_grid=(2,),
+        power_grid=(1.0,),
+        n_repeats=2,
+        random_state=0,
     ).fit(X)
     assert corrected.sample(5, random_state=0).shape == (5, 4)
     assert np.isfinite(corrected.mean_model_weight_)

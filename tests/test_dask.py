@@ -46,12 +46,15 @@ CATEGORY_WEIGHTS = np.array([0.2, 1.0, 4.0])
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        dashboard_address=None,
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -303,9 +306,7 @@ def test_sample_without_replacement_is_exact():
     second = np.array(
         [
             sum(
-                first[i] * weights[j] / (total - weights[i])
-                for i in range(6)
-                if i != j
+                first[i] * weights[j] / (total - weights[i]) for i in range(6) if i != j
             )
             for j in range(6)
         ]

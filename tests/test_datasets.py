@@ -12,11 +12,17 @@ from skratio.datasets import make_biased_split, make_gaussian_shift
 @pytest.mark.parametrize("target_scale", [1.0, 0.5, 2.0])
 def test_gaussian_shift_log_ratio_is_the_analytic_one(target_scale):
     X, y, log_ratio = make_gaussian_shift(
-        300, 200, n_features=4, shift=[1.0, 0.0, -0.5, 2.0],
-        target_scale=target_scale, random_state=0,
+        300,
+        200,
+        n_features=4,
+        shift=[1.0, 0.0, -0.5, 2.0],
+        target_scale=target_scale,
+        random_state=0,
     )
     assert X.shape == (500, 4) and (y == 1).sum() == 200
-    target = stats.multivariate_normal([1.0, 0.0, -0.5, 2.0], target_scale**2 * np.eye(4))
+    target = stats.multivariate_normal(
+        [1.0, 0.0, -0.5, 2.0], target_scale**2 * np.eye(4)
+    )
     source = stats.multivariate_normal(np.zeros(4), np.eye(4))
     np.testing.assert_allclose(log_ratio, target.logpdf(X) - source.logpdf(X))
 
@@ -25,7 +31,9 @@ def test_gaussian_shift_samples_follow_their_domains():
     X, y, _ = make_gaussian_shift(5000, 5000, n_features=2, shift=2.0, random_state=1)
     # Each coordinate of the target mean is 2 / sqrt(2); the sample mean of
     # 5000 unit-variance draws is within 4 / sqrt(5000) = 0.057 of it.
-    np.testing.assert_allclose(X[y == 1].mean(axis=0), np.sqrt(2), atol=4 / np.sqrt(5000))
+    np.testing.assert_allclose(
+        X[y == 1].mean(axis=0), np.sqrt(2), atol=4 / np.sqrt(5000)
+    )
     np.testing.assert_allclose(X[y == 0].mean(axis=0), 0.0, atol=4 / np.sqrt(5000))
     # Reproducible.
     X2, _, _ = make_gaussian_shift(5000, 5000, n_features=2, shift=2.0, random_state=1)
@@ -34,8 +42,12 @@ def test_gaussian_shift_samples_follow_their_domains():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"n_source": 0}, "n_source"), ({"n_features": 2.5}, "n_features"),
-     ({"target_scale": 0.0}, "target_scale"), ({"shift": [1.0, 2.0, 3.0]}, "shift")],
+    [
+        ({"n_source": 0}, "n_source"),
+        ({"n_features": 2.5}, "n_features"),
+        ({"target_scale": 0.0}, "target_scale"),
+        ({"shift": [1.0, 2.0, 3.0]}, "shift"),
+    ],
 )
 def test_gaussian_shift_validates(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -46,7 +58,11 @@ def test_biased_split_of_digits_has_the_requested_proportions():
     digits = load_digits()
     groups = digits.target >= 5
     X, y, g, indices = make_biased_split(
-        digits.data, groups, bias=0.9, reference_size=0.25, random_state=0,
+        digits.data,
+        groups,
+        bias=0.9,
+        reference_size=0.25,
+        random_state=0,
         return_indices=True,
     )
     n_biased, n_reference = np.sum(y == 0), np.sum(y == 1)
@@ -70,14 +86,24 @@ def test_biased_split_several_groups_and_given_sizes():
     bias = [0.4, 0.3, 0.2, 0.1]
     reference = [0.1, 0.2, 0.3, 0.4]
     Xs, y, g = make_biased_split(
-        X, groups, bias=bias, reference_size=0.5, reference_proportions=reference,
-        n_biased=1000, random_state=1,
+        X,
+        groups,
+        bias=bias,
+        reference_size=0.5,
+        reference_proportions=reference,
+        n_biased=1000,
+        random_state=1,
     )
     np.testing.assert_array_equal(np.bincount(g[y == 0]), [400, 300, 200, 100])
     np.testing.assert_array_equal(np.bincount(g[y == 1]), [50, 100, 150, 200])
     again = make_biased_split(
-        X, groups, bias=bias, reference_size=0.5, reference_proportions=reference,
-        n_biased=1000, random_state=1,
+        X,
+        groups,
+        bias=bias,
+        reference_size=0.5,
+        reference_proportions=reference,
+        n_biased=1000,
+        random_state=1,
     )
     np.testing.assert_array_equal(Xs, again[0])
 
@@ -89,7 +115,10 @@ def test_biased_split_several_groups_and_given_sizes():
         ({"bias": 1.2, "reference_size": 0.25}, "bias"),
         ({"bias": [0.5, 0.6], "reference_size": 0.25}, "summing to 1"),
         ({"bias": 0.9, "reference_size": 0.0}, "reference_size"),
-        ({"bias": 0.9, "reference_size": 0.25, "reference_proportions": [1.0]}, "one proportion"),
+        (
+            {"bias": 0.9, "reference_size": 0.25, "reference_proportions": [1.0]},
+            "one proportion",
+        ),
     ],
 )
 def test_biased_split_validates(kwargs, match):
@@ -105,7 +134,9 @@ def test_biased_split_needs_two_groups_and_matching_lengths():
     with pytest.raises(ValueError, match="rows"):
         make_biased_split(np.zeros((10, 1)), np.zeros(9), bias=0.5, reference_size=1.0)
     with pytest.raises(ValueError, match="exactly two groups"):
-        make_biased_split(np.zeros((9, 1)), np.arange(9) % 3, bias=0.5, reference_size=1.0)
+        make_biased_split(
+            np.zeros((9, 1)), np.arange(9) % 3, bias=0.5, reference_size=1.0
+        )
 
 
 def test_stack_domains():

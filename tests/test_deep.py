@@ -11,10 +11,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 pytest.importorskip("zuko")
 
-from skorch.callbacks import Callback  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
+from skorch.callbacks import Callback  # noqa: E402
 
 from skratio import CalibratedRatio, DensityRatioEstimator  # noqa: E402
 from skratio.datasets import make_gaussian_shift  # noqa: E402
@@ -24,8 +24,14 @@ from skratio.deep._base import weighted_mean  # noqa: E402
 
 def small_mlp(**params):
     return MLPDomainClassifier(
-        **{"hidden_layer_sizes": (32, 32), "max_epochs": 20, "lr": 1e-2,
-           "batch_size": 250, "random_state": 0, **params}
+        **{
+            "hidden_layer_sizes": (32, 32),
+            "max_epochs": 20,
+            "lr": 1e-2,
+            "batch_size": 250,
+            "random_state": 0,
+            **params,
+        }
     )
 
 
@@ -63,7 +69,7 @@ except ImportError as exc:
     assert out.returncode == 0, out.stderr
     assert "torch imported: False" in out.stdout
     assert "the deep extra" in out.stdout
-    assert 'pip install torch==2.13.0' in out.stdout
+    assert "pip install torch==2.13.0" in out.stdout
     assert 'pip install -e ".[deep]"' in out.stdout
 
 
@@ -137,8 +143,10 @@ def test_sample_weight_shifts_the_log_odds_by_log_of_the_class_weight():
     y = rng.integers(0, 2, 1000)
     unweighted = small_mlp(max_epochs=15).fit(X, y).decision_function(X).mean()
     weighted = (
-        small_mlp(max_epochs=15).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
-    ).decision_function(X).mean()
+        (small_mlp(max_epochs=15).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0)))
+        .decision_function(X)
+        .mean()
+    )
     assert abs(unweighted) < 0.25
     assert abs(weighted - np.log(3.0)) < 0.25
 

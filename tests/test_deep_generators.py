@@ -193,8 +193,11 @@ def test_sir_with_an_mlp_ratio_corrects_a_vae(rough_vae):
 
 @pytest.mark.parametrize(
     "generator",
-    [Flow(n_transforms=1, max_epochs=1, **FAST), VAE(max_epochs=1, **FAST),
-     GAN(max_epochs=1, hidden_layer_sizes=(8,), random_state=0)],
+    [
+        Flow(n_transforms=1, max_epochs=1, **FAST),
+        VAE(max_epochs=1, **FAST),
+        GAN(max_epochs=1, hidden_layer_sizes=(8,), random_state=0),
+    ],
     ids=["Flow", "VAE", "GAN"],
 )
 def test_bad_inputs(mixture, generator):
@@ -222,9 +225,11 @@ def test_bad_inputs(mixture, generator):
 
 @pytest.mark.parametrize(
     "generator",
-    [Flow("nsf", n_transforms=1, max_epochs=2, **FAST),
-     VAE(max_epochs=2, prior="mixture", **FAST),
-     GAN(max_epochs=2, hidden_layer_sizes=(8,), random_state=0)],
+    [
+        Flow("nsf", n_transforms=1, max_epochs=2, **FAST),
+        VAE(max_epochs=2, prior="mixture", **FAST),
+        GAN(max_epochs=2, hidden_layer_sizes=(8,), random_state=0),
+    ],
     ids=["Flow", "VAE", "GAN"],
 )
 def test_pickle_and_safetensors_round_trips(mixture, generator, tmp_path):

@@ -283,7 +283,8 @@ def test_nce_scorer_equals_the_default_score():
     X, y, _ = _duplicated_features(300)
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
     for estimator in (
-        DensityRatioEstimator(GaussianNB(), random_state=0), CalibratedRatio(cv=3)
+        DensityRatioEstimator(GaussianNB(), random_state=0),
+        CalibratedRatio(cv=3),
     ):
         by_scorer = cross_val_score(estimator, X, y, cv=folds, scoring=nce_scorer)
         by_default = cross_val_score(estimator, X, y, cv=folds)
@@ -471,4 +472,3 @@ def test_poor_overlap_relayed_by_the_meta_estimators():
     with pytest.warns(PoorOverlapWarning):
         sampler = SIRResampler(DensityRatioEstimator().fit(X, y), k=5, random_state=0)
     sampler.fit_resample(X[y == 0])
-

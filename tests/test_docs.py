@@ -95,7 +95,6 @@ def test_the_refusal_table_lists_every_bad_input_case():
     assert rows - {"Input"} <= cases, f"not in the tests: {sorted(rows - cases)}"
 
 
-
 ROOT = DOCS.parent
 
 

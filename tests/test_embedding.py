@@ -71,7 +71,11 @@ def test_weights_favour_under_represented_topics(example):
     # The pool keeps every document of the two favoured topics and 15% of the
     # others, so their true share ratio (reference / pool) is below 1 and the
     # others' above 1: the mean out-of-fold weight must order them the same way.
-    pool_weights, groups, pool = example["pool_weights"], example["groups"], example["pool"]
+    pool_weights, groups, pool = (
+        example["pool_weights"],
+        example["groups"],
+        example["pool"],
+    )
     favoured = np.isin(groups[pool], example["FAVOURED"])
     assert pool_weights[favoured].mean() < 1.0 < pool_weights[~favoured].mean()
 

@@ -76,7 +76,9 @@ def test_any_perturbed_classifier_scores_lower(setting, perturbation):
     y, group, weight = _exact_mixture(p_source, p_target)
     c_star = _bayes_classifier(p_source, p_target, gamma)
     perturbed = 1.0 / (1.0 + np.exp(-(np.log(c_star) - np.log1p(-c_star) + delta)))
-    nce = negative_cross_entropy(y, perturbed[group], prior_ratio=gamma, sample_weight=weight)
+    nce = negative_cross_entropy(
+        y, perturbed[group], prior_ratio=gamma, sample_weight=weight
+    )
     assert nce < bayes_optimal_nce(p_source, p_target, gamma)
 
 
@@ -84,14 +86,18 @@ def test_any_perturbed_classifier_scores_lower(setting, perturbation):
 @given(st.integers(2, 6).flatmap(_proportions), st.floats(0.05, 20.0))
 def test_identical_domains_give_minus_the_prior_entropy(p, gamma):
     prior = np.array([gamma, 1.0]) / (gamma + 1.0)
-    assert bayes_optimal_nce(p, p, gamma) == pytest.approx(np.sum(prior * np.log(prior)))
+    assert bayes_optimal_nce(p, p, gamma) == pytest.approx(
+        np.sum(prior * np.log(prior))
+    )
 
 
 def test_bayes_optimal_nce_known_value_and_missing_groups():
     # Two groups, gamma = 1: b = (1.8, 0.2); computed by hand.
     expected = 0.5 * (
-        0.5 * np.log(1 / 2.8) + 0.5 * np.log(1 / 1.2)
-        + 0.9 * np.log(1.8 / 2.8) + 0.1 * np.log(0.2 / 1.2)
+        0.5 * np.log(1 / 2.8)
+        + 0.5 * np.log(1 / 1.2)
+        + 0.9 * np.log(1.8 / 2.8)
+        + 0.1 * np.log(0.2 / 1.2)
     )
     assert bayes_optimal_nce([0.9, 0.1], [0.5, 0.5]) == pytest.approx(expected)
     # A group present in one domain only is perfectly classified: it adds 0.
@@ -127,7 +133,11 @@ def test_fitted_estimator_reaches_the_bound_when_the_theorem_applies():
     X = (groups + rng.random(n)).reshape(-1, 1)
     p_source, p_target = np.array([0.6, 0.3, 0.1]), np.array([0.2, 0.3, 0.5])
     Xs, y, _ = make_biased_split(
-        X, groups, bias=p_source, reference_size=0.5, reference_proportions=p_target,
+        X,
+        groups,
+        bias=p_source,
+        reference_size=0.5,
+        reference_proportions=p_target,
         random_state=0,
     )
     train = rng.random(len(y)) < 0.5
@@ -159,7 +169,9 @@ def test_negative_cross_entropy_is_minus_the_log_loss():
         -log_loss(y, proba, sample_weight=weight)
     )
     two_columns = np.column_stack([1 - proba, proba])
-    assert negative_cross_entropy(y, two_columns) == pytest.approx(negative_cross_entropy(y, proba))
+    assert negative_cross_entropy(y, two_columns) == pytest.approx(
+        negative_cross_entropy(y, proba)
+    )
 
 
 def test_negative_cross_entropy_with_the_empirical_prior_is_the_plain_mean():
@@ -198,9 +210,9 @@ def test_negative_cross_entropy_validates_its_inputs(y, proba, kwargs, match):
 @settings(max_examples=50, deadline=None)
 @given(
     # Zeros and positive weights far from underflow, so that scaling keeps them.
-    st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 1e6)), min_size=1, max_size=50).filter(
-        lambda w: max(w) > 0
-    ),
+    st.lists(
+        st.one_of(st.just(0.0), st.floats(1e-6, 1e6)), min_size=1, max_size=50
+    ).filter(lambda w: max(w) > 0),
     st.floats(1e-3, 1e3),
 )
 def test_effective_sample_size_bounds_and_scale_invariance(weights, scale):
@@ -219,8 +231,12 @@ def test_effective_sample_size_known_values():
 
 @pytest.mark.parametrize(
     "weights, match",
-    [([], "0 sample"), ([0.0, 0.0], "positive"), ([1.0, -1.0], "non-negative"),
-     ([1.0, np.inf], "infinity")],
+    [
+        ([], "0 sample"),
+        ([0.0, 0.0], "positive"),
+        ([1.0, -1.0], "non-negative"),
+        ([1.0, np.inf], "infinity"),
+    ],
 )
 def test_effective_sample_size_validates(weights, match):
     with pytest.raises(ValueError, match=match):
@@ -233,7 +249,9 @@ def test_fairness_discrepancy_keeps_all_classes_and_any_reference():
     expected = np.linalg.norm([0.2 - 0.5, 0.3 - 0.5, 0.5 - 0.0])
     assert fairness_discrepancy(reference, model) == pytest.approx(expected)
     # A 1-D input is the positive-class probability of a binary attribute.
-    assert fairness_discrepancy([0.5, 0.5], [0.9, 0.7]) == pytest.approx(np.sqrt(2) * 0.3)
+    assert fairness_discrepancy([0.5, 0.5], [0.9, 0.7]) == pytest.approx(
+        np.sqrt(2) * 0.3
+    )
     with pytest.raises(ValueError, match="same classes"):
         fairness_discrepancy(reference, model[:, :2])
 
@@ -247,7 +265,11 @@ def test_frechet_distance_of_gaussians_and_weights():
     # Weighting rows of X by the density ratio N(1, I)/N(0, I) moves its mean to 1.
     weights = np.exp(X @ np.ones(2) - 1.0)
     shifted = rng.standard_normal((20000, 2)) + 1.0
-    assert frechet_distance(X, shifted, sample_weight=weights) < 0.1 < frechet_distance(X, shifted)
+    assert (
+        frechet_distance(X, shifted, sample_weight=weights)
+        < 0.1
+        < frechet_distance(X, shifted)
+    )
     with pytest.raises(ValueError, match="features"):
         frechet_distance(X, Y[:, :1])
 
@@ -264,7 +286,9 @@ def test_frechet_distance_with_singular_covariances():
     X = np.column_stack([rng.standard_normal(5000), np.zeros(5000)])
     Y = np.column_stack([2.0 * rng.standard_normal(5000) + 1.0, np.zeros(5000)])
     var_x, var_y = X[:, 0].var(ddof=1), Y[:, 0].var(ddof=1)
-    expected = (X[:, 0].mean() - Y[:, 0].mean()) ** 2 + (np.sqrt(var_x) - np.sqrt(var_y)) ** 2
+    expected = (X[:, 0].mean() - Y[:, 0].mean()) ** 2 + (
+        np.sqrt(var_x) - np.sqrt(var_y)
+    ) ** 2
     assert frechet_distance(X, Y) == pytest.approx(expected, rel=1e-9)
 
 
@@ -325,8 +349,9 @@ def test_auc_interval_matches_roc_auc_and_covers_the_truth():
         real, model = rng.normal(1.0, 1.0, 60), rng.normal(0.0, 1.0, 80)
         auc, low, high = _auc_confidence_interval(real, model, 0.95)
         if _ == 0:
-            expected = roc_auc_score(np.repeat([1, 0], [60, 80]),
-                                     np.concatenate([real, model]))
+            expected = roc_auc_score(
+                np.repeat([1, 0], [60, 80]), np.concatenate([real, model])
+            )
             assert auc == pytest.approx(expected, rel=1e-12)
         covered += low <= truth <= high
     # 95 % coverage; the share over 300 trials has s.e. sqrt(.95 * .05 / 300)
@@ -344,8 +369,9 @@ def test_auc_interval_counts_ties_as_one_half():
 def test_classifier_two_sample_test_both_ways():
     rng = np.random.default_rng(0)
     real = rng.standard_normal((600, 2))
-    same = classifier_two_sample_test(real, rng.standard_normal((600, 2)),
-                                      random_state=0)
+    same = classifier_two_sample_test(
+        real, rng.standard_normal((600, 2)), random_state=0
+    )
     assert same.ci_low < 0.5 < same.ci_high
     assert (same.n_real, same.n_model) == (300, 300)
     # A missing mode: the model has one of the data's two modes. A linear
@@ -354,8 +380,9 @@ def test_classifier_two_sample_test_both_ways():
     one = rng.standard_normal((600, 2))
     found = classifier_two_sample_test(two, one, random_state=0)
     assert found.ci_low > 0.9
-    linear = classifier_two_sample_test(two, one, classifier=LogisticRegression(),
-                                        random_state=0)
+    linear = classifier_two_sample_test(
+        two, one, classifier=LogisticRegression(), random_state=0
+    )
     assert linear.auc < found.ci_low
 
 

@@ -34,7 +34,10 @@ def stacked(n_source, n_target, seed, shift=1.0):
         [rng.normal(0, 1, (n_source, 1)), rng.normal(shift, 1, (n_target, 1))]
     )
     y = np.concatenate(
-        [X[:n_source, 0] ** 2 + 0.5 * rng.normal(size=n_source), np.full(n_target, np.nan)]
+        [
+            X[:n_source, 0] ** 2 + 0.5 * rng.normal(size=n_source),
+            np.full(n_target, np.nan),
+        ]
     )
     return X, y
 
@@ -66,7 +69,11 @@ def test_labeled_kfold_errors():
     with pytest.raises(ValueError, match="needs y"):
         list(LabeledKFold(2).split(np.zeros((4, 1))))
     with pytest.raises(ValueError, match="cannot make 3 folds of 2 labelled"):
-        list(LabeledKFold(3).split(np.zeros((4, 1)), np.array([1.0, 2.0, np.nan, np.nan])))
+        list(
+            LabeledKFold(3).split(
+                np.zeros((4, 1)), np.array([1.0, 2.0, np.nan, np.nan])
+            )
+        )
 
 
 def test_scorer_is_the_weighted_metric_on_labelled_rows():
@@ -74,7 +81,9 @@ def test_scorer_is_the_weighted_metric_on_labelled_rows():
     model = ReweightedEstimator(LinearRegression(), random_state=0).fit(X, y)
     scorer = importance_weighted_scorer("neg_mean_squared_error")
     weights = model.ratio_estimator_.predict_weight(X[:200])
-    expected = -mean_squared_error(y[:200], model.predict(X[:200]), sample_weight=weights)
+    expected = -mean_squared_error(
+        y[:200], model.predict(X[:200]), sample_weight=weights
+    )
     assert scorer(model, X, y) == pytest.approx(expected)
 
 
@@ -83,7 +92,9 @@ def test_scorer_through_a_pipeline():
     pipe = make_pipeline(StandardScaler(), ReweightedEstimator(Ridge(), random_state=0))
     pipe.fit(X, y)
     weights = pipe[-1].ratio_estimator_.predict_weight(pipe[0].transform(X[:200]))
-    expected = -mean_squared_error(y[:200], pipe.predict(X[:200]), sample_weight=weights)
+    expected = -mean_squared_error(
+        y[:200], pipe.predict(X[:200]), sample_weight=weights
+    )
     score = importance_weighted_scorer("neg_mean_squared_error")(pipe, X, y)
     assert score == pytest.approx(expected)
 
@@ -95,7 +106,9 @@ def test_scorer_with_fixed_ratio_estimator_on_any_model():
         "neg_mean_squared_error", ratio_estimator=TrueRatio()
     )(model, X, y)
     weights = TrueRatio().predict_weight(X[:200])
-    expected = -mean_squared_error(y[:200], model.predict(X[:200]), sample_weight=weights)
+    expected = -mean_squared_error(
+        y[:200], model.predict(X[:200]), sample_weight=weights
+    )
     assert score == pytest.approx(expected)
 
 
@@ -205,26 +218,51 @@ def _cv_cases():
 
     fast = {"cv": 2, "random_state": 0}
     return [
-        ("DensityRatioEstimator", DensityRatioEstimator(**fast), "domain",
-         {"power": [0.5, 1.0]}),
-        ("CalibratedRatio", CalibratedRatio(DensityRatioEstimator(**fast), cv=2),
-         "domain", {"method": ["sigmoid", "temperature"]}),
-        ("TelescopingRatio", TelescopingRatio(n_waymarks=2, **fast), "domain",
-         {"power": [0.5, 1.0]}),
-        ("MultiSourceRatio", MultiSourceRatio(**fast), "domain",
-         {"power": [0.5, 1.0]}),
-        ("WeightedGenerativeTrainer",
-         WeightedGenerativeTrainer(KernelDensity(), **fast), "domain",
-         {"strategy": ["importance", "uniform", "reference"]}),
-        ("WeightedGenerativeTrainer-GaussianMixture",
-         WeightedGenerativeTrainer(
-             GaussianMixture(2, random_state=0), fallback="resample", **fast
-         ), "domain", {"strategy": ["importance", "uniform"]}),
-        ("ReweightedEstimator-Ridge", ReweightedEstimator(Ridge(), **fast),
-         "regression", {"power": [0.0, 1.0]}),
-        ("ReweightedEstimator-LogisticRegression",
-         ReweightedEstimator(LogisticRegression(), **fast), "classes",
-         {"power": [0.0, 1.0]}),
+        (
+            "DensityRatioEstimator",
+            DensityRatioEstimator(**fast),
+            "domain",
+            {"power": [0.5, 1.0]},
+        ),
+        (
+            "CalibratedRatio",
+            CalibratedRatio(DensityRatioEstimator(**fast), cv=2),
+            "domain",
+            {"method": ["sigmoid", "temperature"]},
+        ),
+        (
+            "TelescopingRatio",
+            TelescopingRatio(n_waymarks=2, **fast),
+            "domain",
+            {"power": [0.5, 1.0]},
+        ),
+        ("MultiSourceRatio", MultiSourceRatio(**fast), "domain", {"power": [0.5, 1.0]}),
+        (
+            "WeightedGenerativeTrainer",
+            WeightedGenerativeTrainer(KernelDensity(), **fast),
+            "domain",
+            {"strategy": ["importance", "uniform", "reference"]},
+        ),
+        (
+            "WeightedGenerativeTrainer-GaussianMixture",
+            WeightedGenerativeTrainer(
+                GaussianMixture(2, random_state=0), fallback="resample", **fast
+            ),
+            "domain",
+            {"strategy": ["importance", "uniform"]},
+        ),
+        (
+            "ReweightedEstimator-Ridge",
+            ReweightedEstimator(Ridge(), **fast),
+            "regression",
+            {"power": [0.0, 1.0]},
+        ),
+        (
+            "ReweightedEstimator-LogisticRegression",
+            ReweightedEstimator(LogisticRegression(), **fast),
+            "classes",
+            {"power": [0.0, 1.0]},
+        ),
     ]
 
 

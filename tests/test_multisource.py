@@ -25,8 +25,11 @@ from skratio import (
 # Three sources N(mu_k, I) and a target N(0, I) in two dimensions; unequal
 # source sizes so that every prior ratio n_k / n_target differs.
 TARGET_MEAN = np.zeros(2)
-SOURCE_MEANS = {"a": np.array([1.0, 0.0]), "b": np.array([-0.5, 1.0]),
-                "c": np.array([0.0, -1.5])}
+SOURCE_MEANS = {
+    "a": np.array([1.0, 0.0]),
+    "b": np.array([-0.5, 1.0]),
+    "c": np.array([0.0, -1.5]),
+}
 SIZES = {"a": 3000, "b": 1500, "c": 600, "t": 1000}
 
 
@@ -34,8 +37,10 @@ def _sample(sizes, seed, means=None):
     means = {**SOURCE_MEANS, "t": TARGET_MEAN} if means is None else means
     rng = np.random.default_rng(seed)
     X = np.concatenate(
-        [rng.standard_normal((n, means[label].shape[0])) + means[label]
-         for label, n in sizes.items()]
+        [
+            rng.standard_normal((n, means[label].shape[0])) + means[label]
+            for label, n in sizes.items()
+        ]
     )
     y = np.repeat(list(sizes), list(sizes.values()))
     return X, y
@@ -62,8 +67,11 @@ def _asymptotic_rmse(X_train, y_train, X_eval, source):
     Z = np.column_stack([np.ones(len(X_train)), X_train])
     # log p_j(x) up to a constant shared by all classes (unit covariances).
     eta = np.column_stack(
-        [-0.5 * ((X_train - SOURCE_MEANS[s]) ** 2).sum(1) + np.log(np.sum(y_train == s))
-         for s in sources]
+        [
+            -0.5 * ((X_train - SOURCE_MEANS[s]) ** 2).sum(1)
+            + np.log(np.sum(y_train == s))
+            for s in sources
+        ]
     )
     eta_target = -0.5 * (X_train**2).sum(1) + np.log(np.sum(y_train == "t"))
     P = softmax(np.column_stack([eta, eta_target]), axis=1)[:, :-1]
@@ -72,7 +80,7 @@ def _asymptotic_rmse(X_train, y_train, X_eval, source):
     info = np.einsum("iab,ic,id->acbd", A, Z, Z).reshape(len(sources) * p, -1)
     cov = np.linalg.inv(info)
     k = sources.index(source)
-    block = cov[k * p:(k + 1) * p, k * p:(k + 1) * p]
+    block = cov[k * p : (k + 1) * p, k * p : (k + 1) * p]
     Z_eval = np.column_stack([np.ones(len(X_eval)), X_eval])
     return float(np.sqrt(np.trace(Z_eval.T @ Z_eval / len(X_eval) @ block)))
 
@@ -244,9 +252,11 @@ def test_score_is_the_mean_log_likelihood(gaussians):
 
 
 def test_saturated_probabilities_give_finite_weights():
-    X, y = _sample({"a": 100, "b": 100, "t": 100}, seed=2,
-                   means={"a": np.array([-20.0]), "b": np.array([20.0]),
-                          "t": np.array([0.0])})
+    X, y = _sample(
+        {"a": 100, "b": 100, "t": 100},
+        seed=2,
+        means={"a": np.array([-20.0]), "b": np.array([20.0]), "t": np.array([0.0])},
+    )
     ratio = MultiSourceRatio(DecisionTreeClassifier(), target_label="t").fit(X, y)
     log_weight = ratio.predict_log_weight(X)
     assert np.isfinite(log_weight).all()
@@ -336,22 +346,41 @@ def test_trainer_refuses_a_two_domain_ratio_estimator_for_several_sources():
 @pytest.mark.parametrize(
     "make, fit_args, match",
     [
-        (lambda: MultiSourceRatio(), (np.zeros((6, 1)), [1, 1, 2, 2, 3, 3]),
-         "cannot tell which domain is the target among the 3 labels"),
-        (lambda: MultiSourceRatio(target_label=4),
-         (np.zeros((6, 1)), [1, 1, 2, 2, 3, 3]),
-         "target_label=4 is not one of the domain labels"),
-        (lambda: MultiSourceRatio(target_label=1), (np.zeros((4, 1)), [1, 1, 1, 1]),
-         "two domains"),
-        (lambda: MultiSourceRatio(target_label="t"),
-         (np.zeros((4, 1)), [0.5, 1.5, 2.5, 3.5]), "Unknown label type"),
-        (lambda: MultiSourceRatio(power=2.0), (np.zeros((4, 1)), [0, 0, 1, 1]),
-         "power"),
-        (lambda: MultiSourceRatio(clip=(3.0, 1.0)), (np.zeros((4, 1)), [0, 0, 1, 1]),
-         "lower < upper"),
-        (lambda: MultiSourceRatio(target_label=1),
-         ([[0.0], [np.inf], [1.0], [2.0], [3.0], [4.0]], [1, 1, 2, 2, 3, 3]),
-         "infinity"),
+        (
+            lambda: MultiSourceRatio(),
+            (np.zeros((6, 1)), [1, 1, 2, 2, 3, 3]),
+            "cannot tell which domain is the target among the 3 labels",
+        ),
+        (
+            lambda: MultiSourceRatio(target_label=4),
+            (np.zeros((6, 1)), [1, 1, 2, 2, 3, 3]),
+            "target_label=4 is not one of the domain labels",
+        ),
+        (
+            lambda: MultiSourceRatio(target_label=1),
+            (np.zeros((4, 1)), [1, 1, 1, 1]),
+            "two domains",
+        ),
+        (
+            lambda: MultiSourceRatio(target_label="t"),
+            (np.zeros((4, 1)), [0.5, 1.5, 2.5, 3.5]),
+            "Unknown label type",
+        ),
+        (
+            lambda: MultiSourceRatio(power=2.0),
+            (np.zeros((4, 1)), [0, 0, 1, 1]),
+            "power",
+        ),
+        (
+            lambda: MultiSourceRatio(clip=(3.0, 1.0)),
+            (np.zeros((4, 1)), [0, 0, 1, 1]),
+            "lower < upper",
+        ),
+        (
+            lambda: MultiSourceRatio(target_label=1),
+            ([[0.0], [np.inf], [1.0], [2.0], [3.0], [4.0]], [1, 1, 2, 2, 3, 3]),
+            "infinity",
+        ),
     ],
 )
 def test_fit_rejects_bad_input(make, fit_args, match):

@@ -25,7 +25,7 @@ from skratio import (
 from skratio.datasets import make_gaussian_shift
 
 skops_io = pytest.importorskip("skops.io")
-from skratio.io import dump, load, untrusted_types
+from skratio.io import dump, load, untrusted_types  # noqa: E402 (needs skops)
 
 X, y, _ = make_gaussian_shift(n_source=300, n_target=150, n_features=3, random_state=0)
 X_new = np.random.default_rng(1).normal(size=(50, 3))

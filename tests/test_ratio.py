@@ -102,7 +102,9 @@ def test_analytic_helper_matches_the_dataset():
 
 @pytest.mark.parametrize("n_source, n_target", [(1000, 4000), (4000, 200)])
 def test_direction_of_the_ratio(n_source, n_target):
-    X, y, log_ratio = make_gaussian_shift(n_source, n_target, n_features=2, random_state=0)
+    X, y, log_ratio = make_gaussian_shift(
+        n_source, n_target, n_features=2, random_state=0
+    )
     ratio = DensityRatioEstimator(calibration=None).fit(X, y)
     log_weight = ratio.predict_log_weight(X)
     # w = p_target / p_source: high where the target is dense.
@@ -122,12 +124,16 @@ def test_target_label_names_the_numerator_whatever_the_sort_order():
     # "reference" sorts before "synthetic": a sort-order mapping would make the
     # synthetic rows the target and invert every weight.
     labels = np.where(y == 1, "reference", "synthetic")
-    with pytest.raises(ValueError, match=r"\['reference', 'synthetic'\].*target_label="):
+    with pytest.raises(
+        ValueError, match=r"\['reference', 'synthetic'\].*target_label="
+    ):
         DensityRatioEstimator(calibration=None).fit(X, labels)
     by_str = DensityRatioEstimator(target_label="reference", calibration=None)
     by_str.fit(X, labels)
     assert list(by_str.classes_) == ["synthetic", "reference"]
-    np.testing.assert_allclose(by_str.predict_log_weight(X), by_int.predict_log_weight(X))
+    np.testing.assert_allclose(
+        by_str.predict_log_weight(X), by_int.predict_log_weight(X)
+    )
     inverted = DensityRatioEstimator(target_label="synthetic", calibration=None)
     inverted.fit(X, labels)
     np.testing.assert_allclose(
@@ -142,7 +148,9 @@ def test_prior_correction_removes_the_class_imbalance_bias():
     source = y_test == 0
     corrected = DensityRatioEstimator(LogisticRegression(C=1e4), calibration=None)
     corrected.fit(X_train, y_train)
-    bias = np.mean(corrected.predict_log_weight(X_test[source]) - log_ratio_test[source])
+    bias = np.mean(
+        corrected.predict_log_weight(X_test[source]) - log_ratio_test[source]
+    )
     train_logit = _true_log_ratio(X_train, 2) - np.log(corrected.prior_ratio_)
     bound = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
     # |mean error| <= RMSE; the RMSE bound above gives 3 * expected.
@@ -152,7 +160,9 @@ def test_prior_correction_removes_the_class_imbalance_bias():
         LogisticRegression(C=1e4), prior_ratio=1.0, calibration=None
     )
     uncorrected.fit(X_train, y_train)
-    shift = uncorrected.predict_log_weight(X_test) - corrected.predict_log_weight(X_test)
+    shift = uncorrected.predict_log_weight(X_test) - corrected.predict_log_weight(
+        X_test
+    )
     np.testing.assert_allclose(shift, -np.log(corrected.prior_ratio_))
 
 
@@ -168,8 +178,12 @@ def test_weights_of_source_rows_average_to_one():
     standard_error = true_w.std() / np.sqrt(source.sum())
     mean_w = ratio.predict_weight(X_test[source]).mean()
     train_logit = _true_log_ratio(X_train, 2) - np.log(ratio.prior_ratio_)
-    estimation = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
-    assert abs(mean_w - 1) <= 3 * standard_error + 3 * estimation * np.sqrt(np.mean(true_w**2))
+    estimation = _asymptotic_log_ratio_rmse(
+        X_train, y_train, train_logit, X_test[source]
+    )
+    assert abs(mean_w - 1) <= 3 * standard_error + 3 * estimation * np.sqrt(
+        np.mean(true_w**2)
+    )
 
 
 def test_out_of_fold_weights_come_from_models_that_did_not_see_the_row():
@@ -179,7 +193,9 @@ def test_out_of_fold_weights_come_from_models_that_did_not_see_the_row():
     weights = ratio.fit_predict_weight(X, y)
     for train, test in folds:
         fold = DensityRatioEstimator(calibration=None).fit(X[train], y[train])
-        np.testing.assert_allclose(weights[test], fold.predict_weight(X[test]), rtol=1e-10)
+        np.testing.assert_allclose(
+            weights[test], fold.predict_weight(X[test]), rtol=1e-10
+        )
     # ... and afterwards the estimator is fitted on all rows.
     full = DensityRatioEstimator(calibration=None).fit(X, y)
     np.testing.assert_allclose(ratio.predict_weight(X), full.predict_weight(X))
@@ -192,7 +208,9 @@ def test_out_of_fold_weights_are_as_honest_as_fresh_data_in_sample_are_not():
     # c = w / (w + gamma).
     X, y, _ = make_gaussian_shift(3000, 3000, n_features=2, random_state=6)
     X_fresh, y_fresh, _ = make_gaussian_shift(3000, 3000, n_features=2, random_state=60)
-    forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=5, random_state=0)
+    forest = RandomForestClassifier(
+        n_estimators=100, min_samples_leaf=5, random_state=0
+    )
     ratio = DensityRatioEstimator(forest, random_state=0)
     oof_weight = ratio.fit_predict_weight(X, y)
     gamma = ratio.prior_ratio_
@@ -246,7 +264,9 @@ SEPARABLE_CLASSIFIERS = [
 ]
 
 
-@pytest.mark.parametrize("classifier", SEPARABLE_CLASSIFIERS, ids=lambda c: type(c).__name__)
+@pytest.mark.parametrize(
+    "classifier", SEPARABLE_CLASSIFIERS, ids=lambda c: type(c).__name__
+)
 def test_separable_domains_give_finite_weights(classifier):
     rng = np.random.default_rng(0)
     X, y = stack_domains(rng.normal(-50, 1, (200, 2)), rng.normal(50, 1, (100, 2)))
@@ -277,7 +297,9 @@ class _FixedProbability(ClassifierMixin, BaseEstimator):
 @settings(max_examples=50, deadline=None)
 @given(
     proba=st.lists(
-        st.one_of(st.just(0.0), st.just(1.0), st.floats(0.0, 1.0)), min_size=2, max_size=20
+        st.one_of(st.just(0.0), st.just(1.0), st.floats(0.0, 1.0)),
+        min_size=2,
+        max_size=20,
     ),
     power=st.floats(0.0, 1.0),
     prior_ratio=st.floats(1e-3, 1e3),
@@ -286,12 +308,18 @@ def test_weights_are_positive_finite_and_monotone(proba, power, prior_ratio):
     X = np.arange(len(proba), dtype=float).reshape(-1, 1)
     y = np.arange(len(proba)) % 2
     ratio = DensityRatioEstimator(
-        _FixedProbability(proba), power=power, prior_ratio=prior_ratio,
+        _FixedProbability(proba),
+        power=power,
+        prior_ratio=prior_ratio,
         calibration=None,
     ).fit(X, y)
     log_weight = ratio.predict_log_weight(X)
     weight = ratio.predict_weight(X)
-    assert np.all(np.isfinite(log_weight)) and np.all(weight > 0) and np.all(np.isfinite(weight))
+    assert (
+        np.all(np.isfinite(log_weight))
+        and np.all(weight > 0)
+        and np.all(np.isfinite(weight))
+    )
     order = np.argsort(proba, kind="stable")
     assert np.all(np.diff(log_weight[order]) >= 0)
 
@@ -370,11 +398,13 @@ def test_sample_weight_is_routed_when_metadata_routing_is_enabled():
         )
         ratio = DensityRatioEstimator(classifier, calibration=None)
         ratio.fit(X, y, sample_weight=sample_weight)
-        oof = DensityRatioEstimator(classifier, cv=3, random_state=0).fit_predict_weight(
-            X, y, sample_weight=sample_weight
-        )
+        oof = DensityRatioEstimator(
+            classifier, cv=3, random_state=0
+        ).fit_predict_weight(X, y, sample_weight=sample_weight)
     direct = make_pipeline(StandardScaler(), LogisticRegression()).fit(
-        X, y, standardscaler__sample_weight=sample_weight,
+        X,
+        y,
+        standardscaler__sample_weight=sample_weight,
         logisticregression__sample_weight=sample_weight,
     )
     np.testing.assert_allclose(ratio.predict_proba(X), direct.predict_proba(X))
@@ -382,7 +412,9 @@ def test_sample_weight_is_routed_when_metadata_routing_is_enabled():
     unweighted = DensityRatioEstimator(
         make_pipeline(StandardScaler(), LogisticRegression()), calibration=None
     )
-    assert not np.allclose(unweighted.fit(X, y).predict_proba(X), direct.predict_proba(X))
+    assert not np.allclose(
+        unweighted.fit(X, y).predict_proba(X), direct.predict_proba(X)
+    )
     assert np.all(np.isfinite(oof))
 
 
@@ -399,12 +431,16 @@ def test_score_is_the_mean_log_likelihood_of_the_domain_labels():
 
 def test_grid_search_over_classifiers_ranks_by_nce():
     X, y, _ = make_gaussian_shift(400, 400, random_state=12)
-    grid = {"classifier": [LogisticRegression(), DecisionTreeClassifier(random_state=0)]}
+    grid = {
+        "classifier": [LogisticRegression(), DecisionTreeClassifier(random_state=0)]
+    }
     search = GridSearchCV(DensityRatioEstimator(random_state=0), grid, cv=3).fit(X, y)
     for index, classifier in enumerate(grid["classifier"]):
         estimator = DensityRatioEstimator(classifier, random_state=0)
         scores = cross_val_score(estimator, X, y, cv=3)
-        assert search.cv_results_["mean_test_score"][index] == pytest.approx(scores.mean())
+        assert search.cv_results_["mean_test_score"][index] == pytest.approx(
+            scores.mean()
+        )
     # An unpruned tree's 0/1 probabilities cost a huge log-loss on held-out rows.
     assert isinstance(search.best_estimator_.classifier_, LogisticRegression)
 
@@ -440,7 +476,9 @@ def test_more_than_two_domains_is_an_error(gaussian):
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_nan_and_inf_are_rejected_when_the_classifier_does_not_accept_them(gaussian, value):
+def test_nan_and_inf_are_rejected_when_the_classifier_does_not_accept_them(
+    gaussian, value
+):
     X, y = gaussian
     X = X.copy()
     X[3, 1] = value
@@ -524,7 +562,9 @@ def test_zero_weight_domain(gaussian):
 def test_sample_weight_for_a_classifier_that_cannot_take_it(gaussian):
     X, y = gaussian
     with pytest.raises(TypeError, match="sample_weight.*metadata routing"):
-        DensityRatioEstimator(KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(len(y)) * 2)
+        DensityRatioEstimator(KNeighborsClassifier()).fit(
+            X, y, sample_weight=np.ones(len(y)) * 2
+        )
 
 
 def test_metadata_routing_without_sample_weight_needs_no_request(gaussian):
@@ -538,7 +578,8 @@ def test_metadata_routing_without_sample_weight_needs_no_request(gaussian):
 
 
 @pytest.mark.parametrize(
-    "load", [load_breast_cancer, load_digits, load_diabetes, load_wine],
+    "load",
+    [load_breast_cancer, load_digits, load_diabetes, load_wine],
     ids=["breast_cancer", "digits", "diabetes", "wine"],
 )
 def test_default_classifier_converges_on_raw_real_data(load):
@@ -598,8 +639,9 @@ def test_calibration_undoes_an_overconfident_classifier():
     # truth, so only estimation error is left: that of the well-specified
     # logistic regression (0.07 here) plus the calibration's, O(1/sqrt(n)).
     X, y, _ = make_gaussian_shift(2000, 2000, n_features=2, random_state=0)
-    X_test, _, log_ratio_test = make_gaussian_shift(2000, 2000, n_features=2,
-                                                    random_state=1)
+    X_test, _, log_ratio_test = make_gaussian_shift(
+        2000, 2000, n_features=2, random_state=1
+    )
     X, X_test = np.repeat(X, 5, axis=1), np.repeat(X_test, 5, axis=1)
     raw = DensityRatioEstimator(GaussianNB(), calibration=None).fit(X, y)
     calibrated = DensityRatioEstimator(GaussianNB(), random_state=0).fit(X, y)
@@ -616,8 +658,9 @@ def test_calibration_undoes_part_of_an_over_penalised_classifier():
     # which the calibration's scale a > 1 partly restores: 1.29 with this seed
     # (the held-out likelihood pins the scale down only near the boundary).
     X, y, _ = make_gaussian_shift(2000, 2000, n_features=4, shift=3.0, random_state=2)
-    X_test, _, log_ratio_test = make_gaussian_shift(2000, 2000, n_features=4,
-                                                    shift=3.0, random_state=3)
+    X_test, _, log_ratio_test = make_gaussian_shift(
+        2000, 2000, n_features=4, shift=3.0, random_state=3
+    )
     flat = make_pipeline(StandardScaler(), LogisticRegression(C=1e-2))
     raw = DensityRatioEstimator(flat, calibration=None).fit(X, y)
     calibrated = DensityRatioEstimator(flat, random_state=0).fit(X, y)
@@ -652,7 +695,8 @@ def test_calibrated_proba_and_weights_agree():
     np.testing.assert_allclose(
         ratio.predict_log_weight(X),
         np.log(ratio.prior_ratio_) + np.log(proba) - np.log1p(-proba),
-        rtol=1e-6, atol=1e-8,
+        rtol=1e-6,
+        atol=1e-8,
     )
     # Refitting without calibration forgets the calibration.
     ratio.set_params(calibration=None).fit(X, y)
@@ -682,7 +726,8 @@ def test_the_default_classifier_is_public_and_tunable():
     # The same classifier as the default: the same weights.
     np.testing.assert_allclose(
         DensityRatioEstimator(default_classifier(), random_state=0)
-        .fit(X, y).predict_log_weight(X),
+        .fit(X, y)
+        .predict_log_weight(X),
         DensityRatioEstimator(random_state=0).fit(X, y).predict_log_weight(X),
     )
 
@@ -704,9 +749,7 @@ def test_the_default_classifier_bounds_outlying_values():
     assert clip.bound == 5.0
     assert np.all(np.abs(clip.transform(RobustScaler().fit_transform(X))) <= 5.0)
     error = bounded.predict_log_weight(X[:1]) - log_ratio[:1]
-    assert abs(error[0]) < abs(
-        unbounded.predict_log_weight(X[:1])[0] - log_ratio[0]
-    )
+    assert abs(error[0]) < abs(unbounded.predict_log_weight(X[:1])[0] - log_ratio[0])
 
 
 def test_a_feature_in_tiny_units_is_named_in_a_warning():
@@ -723,4 +766,3 @@ def test_a_feature_in_tiny_units_is_named_in_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         DensityRatioEstimator(random_state=0).fit(X, y)
-

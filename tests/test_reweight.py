@@ -80,7 +80,9 @@ def test_power_auto_picks_a_weighted_fit_under_shift():
     # far beyond the fold-to-fold noise, so IWCV must not choose power 0.
     X, y, _ = quadratic_shift(600, 600, seed=4)
     model = ReweightedEstimator(
-        LinearRegression(), power="auto", scoring="neg_mean_squared_error",
+        LinearRegression(),
+        power="auto",
+        scoring="neg_mean_squared_error",
         random_state=0,
     ).fit(X, y)
     assert set(model.cv_scores_) == {0.0, 0.25, 0.5, 0.75, 1.0}
@@ -111,7 +113,9 @@ def test_training_weights_are_out_of_fold():
     X, y, _ = quadratic_shift(200, 100, seed=5)
     # Raw log-odds: a calibration would rescale the spy's odds of 9.
     ratio = DensityRatioEstimator(SpyClassifier(), calibration=None)
-    model = ReweightedEstimator(LinearRegression(), ratio, cv=4, random_state=0).fit(X, y)
+    model = ReweightedEstimator(LinearRegression(), ratio, cv=4, random_state=0).fit(
+        X, y
+    )
     np.testing.assert_allclose(model.weights_, 1.0)
     # The refitted ratio estimator has seen every row: in-sample weights are
     # 9 times the out-of-fold ones, which is what the spy is there to detect.
@@ -150,10 +154,18 @@ def test_grid_search_over_downstream_model_and_domain_classifier():
     search = GridSearchCV(
         ReweightedEstimator(LinearRegression(), random_state=0),
         {
-            "estimator": [LinearRegression(), DecisionTreeRegressor(min_samples_leaf=20)],
-            "ratio_estimator": [None, DensityRatioEstimator(LogisticRegression(C=0.01))],
+            "estimator": [
+                LinearRegression(),
+                DecisionTreeRegressor(min_samples_leaf=20),
+            ],
+            "ratio_estimator": [
+                None,
+                DensityRatioEstimator(LogisticRegression(C=0.01)),
+            ],
         },
-        scoring=importance_weighted_scorer("neg_mean_squared_error", ratio_estimator=reference),
+        scoring=importance_weighted_scorer(
+            "neg_mean_squared_error", ratio_estimator=reference
+        ),
         cv=LabeledKFold(3, shuffle=True, random_state=0),
     ).fit(X, y)
     # A tree with 20-row leaves follows x^2 where the target has mass (excess
@@ -165,7 +177,9 @@ def test_grid_search_over_downstream_model_and_domain_classifier():
 def test_cross_validate():
     X, y, _ = quadratic_shift(300, 200, seed=9)
     result = cross_validate(
-        ReweightedEstimator(LinearRegression(), random_state=0), X, y,
+        ReweightedEstimator(LinearRegression(), random_state=0),
+        X,
+        y,
         cv=LabeledKFold(3),
         scoring={"iw": importance_weighted_scorer("neg_mean_squared_error")},
     )
@@ -379,7 +393,9 @@ def test_fit_returns_self_is_idempotent_and_pickles():
 
 def test_a_ratio_estimator_naming_the_labelled_rows_as_target_is_refused():
     X, y, _ = quadratic_shift(300, 200, seed=0)
-    model = ReweightedEstimator(LinearRegression(), DensityRatioEstimator(target_label=0))
+    model = ReweightedEstimator(
+        LinearRegression(), DensityRatioEstimator(target_label=0)
+    )
     with pytest.raises(ValueError, match=r"target_label=0 disagrees.*inverted"):
         model.fit(X, y)
 
@@ -449,7 +465,9 @@ def test_collapse_warns_once_per_fit_at_the_users_line():
 def test_a_grid_search_summarises_the_collapse_of_its_fits():
     # 2 candidates x 5 folds + the refit warned 11 times, from joblib's lines.
     X, y = _collapsing()
-    search = GridSearchCV(ReweightedEstimator(Ridge(), random_state=0), {"power": [0.5, 1.0]})
+    search = GridSearchCV(
+        ReweightedEstimator(Ridge(), random_state=0), {"power": [0.5, 1.0]}
+    )
     caught = _collapse_warnings(lambda: search.fit(X, y))
     in_folds = [w for w in caught if "cross-validation fits" in str(w.message)]
     # One warning stands for every fold and candidate; the refit on all rows
@@ -473,7 +491,11 @@ def test_power_auto_scores_a_classifier_by_its_log_loss():
         )
         return model.fit(X, y).cv_scores_
 
-    default, log_loss, accuracy = scores(None), scores("neg_log_loss"), scores("accuracy")
+    default, log_loss, accuracy = (
+        scores(None),
+        scores("neg_log_loss"),
+        scores("accuracy"),
+    )
     assert default == log_loss
     assert all(score < 0 for score in default.values())  # a loss, not an accuracy
     assert default != accuracy

@@ -60,9 +60,7 @@ def test_telescoping_crosses_the_chasm_where_one_classifier_saturates():
     # quadratic term's extrapolation: mean 4.0, max 7.4 over the same seeds,
     # against 25.3 at least for the default single classifier.
     default = _rmse(TelescopingRatio(random_state=0).fit(X, y), X_test)
-    default_single = _rmse(
-        DensityRatioEstimator(calibration=None).fit(X, y), X_test
-    )
+    default_single = _rmse(DensityRatioEstimator(calibration=None).fit(X, y), X_test)
     assert default < 10.0 < 20.0 < default_single, (default, default_single)
 
 
@@ -136,8 +134,12 @@ def test_out_of_fold_weights_score_and_seeded_pairs():
     [
         (TelescopingRatio(n_waymarks=-1), np.zeros((4, 1)), ValueError, "n_waymarks"),
         (TelescopingRatio(), sparse.csr_matrix(np.eye(4)), TypeError, "[Ss]parse"),
-        (TelescopingRatio(), np.array([[0.0], [np.nan], [1.0], [2.0]]), ValueError,
-         "NaN"),
+        (
+            TelescopingRatio(),
+            np.array([[0.0], [np.nan], [1.0], [2.0]]),
+            ValueError,
+            "NaN",
+        ),
     ],
 )
 def test_bad_input(estimator, X, error, match):
@@ -185,7 +187,9 @@ def test_persistence_round_trip(tmp_path):
     ratio = TelescopingRatio(n_waymarks=2, random_state=0).fit(X, y)
     dump(ratio, tmp_path / "ratio.skops")
     loaded = load(tmp_path / "ratio.skops")
-    np.testing.assert_array_equal(loaded.predict_log_weight(X), ratio.predict_log_weight(X))
+    np.testing.assert_array_equal(
+        loaded.predict_log_weight(X), ratio.predict_log_weight(X)
+    )
     assert len(loaded.classifier_.bridges_) == 3
 
 
@@ -199,7 +203,8 @@ def test_a_feature_in_tiny_units_gives_the_same_weights():
     np.testing.assert_allclose(
         ratio.fit(tiny, y).predict_log_weight(tiny),
         clone(ratio).fit(X, y).predict_log_weight(X),
-        rtol=1e-9, atol=1e-9,
+        rtol=1e-9,
+        atol=1e-9,
     )
 
 
@@ -209,9 +214,7 @@ def test_the_default_bridges_follow_the_shape_of_the_log_ratio():
     # independent ones): quadratic log-ratios, which a linear bridge cannot see.
     rng = np.random.default_rng(0)
     shift = np.full(5, 2.0)
-    X, y = stack_domains(
-        rng.normal(size=(1000, 5)), rng.normal(size=(1000, 5)) + shift
-    )
+    X, y = stack_domains(rng.normal(size=(1000, 5)), rng.normal(size=(1000, 5)) + shift)
     linear = TelescopingRatio(n_waymarks=4, random_state=0).fit(X, y)
     assert linear.classifier_.bridge_classifier_ == "linear"
     a = rng.normal(size=(1000, 3))
@@ -221,4 +224,3 @@ def test_the_default_bridges_follow_the_shape_of_the_log_ratio():
     assert quadratic.classifier_.bridge_classifier_ == "quadratic"
     losses = quadratic.classifier_.bridge_log_loss_
     assert losses["quadratic"] < losses["linear"] <= np.log(2) + 0.01
-

@@ -212,7 +212,9 @@ def test_default_weights_do_not_collapse_where_raw_weights_do():
     n_biased = np.sum(y == 0)
     with pytest.warns(WeightCollapseWarning):
         raw = WeightedGenerativeTrainer(
-            KernelDensity(), DensityRatioEstimator(), max_weight_ratio=None,
+            KernelDensity(),
+            DensityRatioEstimator(),
+            max_weight_ratio=None,
             random_state=0,
         ).fit(X, y)
     assert effective_sample_size(raw.weights_[y == 0]) < 0.1 * n_biased

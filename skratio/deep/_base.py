@@ -14,10 +14,6 @@ from numbers import Real
 
 import numpy as np
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
-from skorch.dataset import ValidSplit, unpack_data
-from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -26,6 +22,10 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping
+from skorch.dataset import ValidSplit, unpack_data
+from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
 
 from .._validation import IntegerInterval, check_positive_int
 
@@ -276,9 +276,10 @@ class GANNet(WeightedLossMixin, NeuralNet):
         self.discriminator_optimizer_.zero_grad()
         real_score = module(real)
         fake_score = module.discriminate(module.generate(n_rows).detach())
-        discriminator_loss = weighted_mean(
-            torch.relu(1.0 - real_score), weight, self.normalize_weights
-        ) + torch.relu(1.0 + fake_score).mean()
+        discriminator_loss = (
+            weighted_mean(torch.relu(1.0 - real_score), weight, self.normalize_weights)
+            + torch.relu(1.0 + fake_score).mean()
+        )
         discriminator_loss.backward()
         self.discriminator_optimizer_.step()
 

@@ -1,6 +1,5 @@
 """Normalizing flows from zuko, trained with weighted maximum likelihood."""
 
-
 import torch
 import zuko
 from sklearn.base import BaseEstimator, DensityMixin

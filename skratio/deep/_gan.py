@@ -17,9 +17,7 @@ class _GANModule(torch.nn.Module):
     score per pack; rows beyond the last full pack are left out.
     """
 
-    def __init__(
-        self, n_features, latent_dim, hidden_layer_sizes, standardize, pack=1
-    ):
+    def __init__(self, n_features, latent_dim, hidden_layer_sizes, standardize, pack=1):
         super().__init__()
         self.latent_dim = latent_dim
         self.standardize = standardize

@@ -263,7 +263,7 @@ class VAE(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
         if self.decoder == "bernoulli" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 'decoder="bernoulli" needs rows in [0, 1]; got values in '
-                f"[{X.min():g}, {X.max():g}]. Scale them or use decoder=\"gaussian\"."
+                f'[{X.min():g}, {X.max():g}]. Scale them or use decoder="gaussian".'
             )
 
     def _build_module(self, n_features, mean, scale):
