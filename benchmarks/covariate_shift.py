@@ -110,7 +110,6 @@ from importlib.metadata import version  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-import sklearn  # noqa: E402
 from scipy.optimize import brentq  # noqa: E402
 from scipy.special import expit  # noqa: E402
 from sklearn.base import clone  # noqa: E402
@@ -136,7 +135,11 @@ MECHANISMS = {
     "linear": lambda u: 1.5 * u,
     "nonlinear": lambda u: u + 0.5 * u**2,
 }
-SKRATIO_METHODS = ["skratio default", "skratio calibrated", "skratio calibrated + IWCV power"]
+SKRATIO_METHODS = [
+    "skratio default",
+    "skratio calibrated",
+    "skratio calibrated + IWCV power",
+]
 RECOMMENDED = "skratio calibrated + IWCV power"
 PEER_METHODS = [
     "densratio uLSIF",
@@ -232,7 +235,9 @@ def _densratio_weights(name, Z_source, Z_target, seed):
     from densratio import densratio
 
     np.random.seed(seed)  # densratio draws centres and folds from numpy's RNG
-    result = densratio(Z_target, Z_source, method=name, alpha=RULSIF_ALPHA, verbose=False)
+    result = densratio(
+        Z_target, Z_source, method=name, alpha=RULSIF_ALPHA, verbose=False
+    )
     ratio = np.asarray(result.compute_density_ratio(Z_source), dtype=np.float64).ravel()
     if name == "RuLSIF":
         # r = w / (alpha w + 1 - alpha)  <=>  w = (1 - alpha) r / (1 - alpha r)
@@ -353,13 +358,17 @@ def evaluate_task(task, peer_outcomes):
     def fit_weighted(weights):
         start = time.perf_counter()
         fitted = clone(model).fit(
-            Z_source, y_source, sample_weight=None if weights is None else mean_one(weights)
+            Z_source,
+            y_source,
+            sample_weight=None if weights is None else mean_one(weights),
         )
         return fitted, time.perf_counter() - start
 
     unweighted, unweighted_seconds = fit_weighted(None)
     oracle, _ = fit_weighted(true_weights)
-    loss_unweighted = target_loss(unweighted, kind, Z_target, y_target, classes, y_variance)
+    loss_unweighted = target_loss(
+        unweighted, kind, Z_target, y_target, classes, y_variance
+    )
     loss_true = target_loss(oracle, kind, Z_target, y_target, classes, y_variance)
     records = []
 
@@ -373,7 +382,8 @@ def evaluate_task(task, peer_outcomes):
                 "n_source": int(source.sum()),
                 "n_target": int(target.sum()),
                 "log_ratio_rmse": (
-                    None if weights_for_rmse is None
+                    None
+                    if weights_for_rmse is None
                     else log_ratio_rmse(weights_for_rmse, true_weights)
                 ),
                 "loss": loss,
@@ -386,8 +396,10 @@ def evaluate_task(task, peer_outcomes):
 
     record("unweighted", np.ones(source.sum()), loss_unweighted, unweighted_seconds)
     record("true weights", true_weights, loss_true, None)
-    y_marked = np.where(is_target, -1, y) if kind == "classification" else np.where(
-        is_target, np.nan, y.astype(np.float64)
+    y_marked = (
+        np.where(is_target, -1, y)
+        if kind == "classification"
+        else np.where(is_target, np.nan, y.astype(np.float64))
     )
     calibrated_rmse = None
     for method in SKRATIO_METHODS:
@@ -421,7 +433,10 @@ def run(seeds, quick):
         start = time.perf_counter()
         peers[method] = run_peer(method, peer_inputs)
         n_failed = sum(error is not None for _, _, error in peers[method])
-        print(f"{method}: {time.perf_counter() - start:.0f} s, {n_failed} failed", flush=True)
+        print(
+            f"{method}: {time.perf_counter() - start:.0f} s, {n_failed} failed",
+            flush=True,
+        )
     records = []
     for index, task in enumerate(tqdm(tasks, desc="skratio and downstream fits")):
         with warnings.catch_warnings():
@@ -450,8 +465,10 @@ def summarise(records):
     for dataset, mechanism in cells:
         for method in METHODS:
             group = [
-                r for r in records
-                if (r["dataset"], r["mechanism"], r["method"]) == (dataset, mechanism, method)
+                r
+                for r in records
+                if (r["dataset"], r["mechanism"], r["method"])
+                == (dataset, mechanism, method)
             ]
             rows.append(
                 {
@@ -462,7 +479,9 @@ def summarise(records):
                     "n_failed": sum("error" in r for r in group),
                     "log_ratio_rmse": mean_se([r["log_ratio_rmse"] for r in group]),
                     "loss": mean_se([r["loss"] for r in group]),
-                    "loss_vs_unweighted": mean_se([r["loss_vs_unweighted"] for r in group]),
+                    "loss_vs_unweighted": mean_se(
+                        [r["loss_vs_unweighted"] for r in group]
+                    ),
                     "loss_vs_true_weights": mean_se(
                         [r["loss_vs_true_weights"] for r in group]
                     ),
@@ -478,16 +497,20 @@ def check_targets(rows):
     verdicts = []
     cells = sorted({(r["dataset"], r["mechanism"]) for r in rows}, key=str)
     for cell in cells:
-        by_method = {r["method"]: r for r in rows if (r["dataset"], r["mechanism"]) == cell}
+        by_method = {
+            r["method"]: r for r in rows if (r["dataset"], r["mechanism"]) == cell
+        }
         ours = by_method[RECOMMENDED]
         rmse_ours = ours["log_ratio_rmse"][0]
         peer_rmse = {
-            m: by_method[m]["log_ratio_rmse"][0] for m in PEER_METHODS
+            m: by_method[m]["log_ratio_rmse"][0]
+            for m in PEER_METHODS
             if np.isfinite(by_method[m]["log_ratio_rmse"][0])
         }
         best_rmse_peer = min(peer_rmse, key=peer_rmse.get)
         peer_loss = {
-            m: by_method[m]["loss"][0] for m in PEER_METHODS
+            m: by_method[m]["loss"][0]
+            for m in PEER_METHODS
             if np.isfinite(by_method[m]["loss"][0])
         }
         best_loss_peer = min(peer_loss, key=peer_loss.get)
@@ -538,16 +561,16 @@ def tables(rows, verdicts):
             if r["method"] == RECOMMENDED:
                 name += f" (power {r['power'][0]:.2f})"
             lines.append(
-                f"| {name} | {_fmt(r['log_ratio_rmse'])} | {_fmt(r['loss'])} "
-                f"| {_fmt(r['loss_vs_unweighted'])} | {_fmt(r['loss_vs_true_weights'])} "
+                f"| {name} | {_fmt(r['log_ratio_rmse'])} | {_fmt(r['loss'])} | "
+                f"{_fmt(r['loss_vs_unweighted'])} | {_fmt(r['loss_vs_true_weights'])} "
                 f"| {_fmt(r['seconds'], 2)} | {r['n_failed']}/{r['n_runs']} |"
             )
         lines.append("")
     lines += [
         f"### Targets (recommended setting: {RECOMMENDED})",
         "",
-        "| dataset | selection | lowest log-ratio error (ours; best peer) "
-        "| loss ≤ best peer's (ours; best peer) | ≤ unweighted + 1 s.e. (ours; unweighted) |",
+        "| dataset | selection | lowest log-ratio error (ours; best peer) | loss ≤ "
+        "best peer's (ours; best peer) | ≤ unweighted + 1 s.e. (ours; unweighted) |",
         "|---|---|---|---|---|",
     ]
     for v in verdicts:
@@ -567,8 +590,12 @@ def tables(rows, verdicts):
 # --------------------------------------------------------------------------
 # Downstream settings: (principal components, C of the downstream model,
 # selection mechanism)
-DOWNSTREAM_SETTINGS = [(10, 0.1, "linear"), (20, 0.1, "linear"), (10, 1.0, "linear"),
-                       (10, 0.1, "nonlinear")]
+DOWNSTREAM_SETTINGS = [
+    (10, 0.1, "linear"),
+    (20, 0.1, "linear"),
+    (10, 1.0, "linear"),
+    (10, 0.1, "nonlinear"),
+]
 # The true weights "help" where they lower the target loss by this much.
 HELPFUL_GAIN = 0.10
 
@@ -592,7 +619,8 @@ def downstream_records(seeds):
             unweighted = loss(clone(model).fit(Z[source], y[source]))
             true = loss(
                 clone(model).fit(
-                    Z[source], y[source],
+                    Z[source],
+                    y[source],
                     sample_weight=mean_one(np.exp(true_log_ratio[source])),
                 )
             )
@@ -626,7 +654,8 @@ def downstream_verdicts(records):
     rows = []
     for n_components, C, mechanism in DOWNSTREAM_SETTINGS:
         group = [
-            r for r in records
+            r
+            for r in records
             if (r["components"], r["C"], r["mechanism"]) == (n_components, C, mechanism)
         ]
         true = np.array([r["true_vs_unweighted"] for r in group])
@@ -669,11 +698,11 @@ def downstream_table(rows):
         powers = ", ".join(f"{p:g}" for p in r["powers"])
         accuracy_powers = ", ".join(f"{p:g}" for p in r["accuracy_scored_powers"])
         lines.append(
-            f"| {r['components']} | {r['C']:g} | {r['mechanism']} "
-            f"| {_fmt(r['true_vs_unweighted'])} | {_fmt(r['recommended_vs_unweighted'])} "
-            f"| {powers} | {r['compared_with']} | {_fmt(r['difference'])} "
-            f"| {'met' if r['met'] else 'missed'} | {_fmt(r['seconds'], 1)} "
-            f"| {_fmt(r['accuracy_scored_vs_unweighted'])} ({accuracy_powers}) |"
+            f"| {r['components']} | {r['C']:g} | {r['mechanism']} | "
+            f"{_fmt(r['true_vs_unweighted'])} | {_fmt(r['recommended_vs_unweighted'])} "
+            f"| {powers} | {r['compared_with']} | {_fmt(r['difference'])} | "
+            f"{'met' if r['met'] else 'missed'} | {_fmt(r['seconds'], 1)} | "
+            f"{_fmt(r['accuracy_scored_vs_unweighted'])} ({accuracy_powers}) |"
         )
     return "\n".join(lines)
 
@@ -692,7 +721,7 @@ def main_downstream(seeds):
         "Digits (1797 x 64): standardised pixels, k principal components "
         "standardised, a known selection on them (a third of the rows target), a "
         "LogisticRegression(C) downstream on the same components, target "
-        "log-loss. `ReweightedEstimator(model, CalibratedRatio(), power=\"auto\")` "
+        'log-loss. `ReweightedEstimator(model, CalibratedRatio(), power="auto")` '
         "with its default scoring (log-loss) against unweighted training and "
         "training with the true weights, same seed. Loss ratios: mean ± standard "
         f"error over {len(seeds)} seeds; the difference is paired on the seed, "
@@ -700,7 +729,7 @@ def main_downstream(seeds):
         f"{HELPFUL_GAIN:.0%} or more, against unweighted training elsewhere; "
         "'met' means at most one standard error worse. Seconds: the "
         "recommended fit, one thread, on a CPU shared with other processes. The "
-        "last column scores power=\"auto\" by accuracy, its former default. "
+        'last column scores power="auto" by accuracy, its former default. '
         f"Total {time.perf_counter() - start:.0f} s.\n\n"
     )
     RESULTS.mkdir(exist_ok=True)
@@ -715,8 +744,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 seeds, smoke run")
     parser.add_argument(
-        "--downstream", action="store_true",
-        help="only the settings where the true weights pay (digits, principal components)",
+        "--downstream",
+        action="store_true",
+        help=(
+            "only the settings where the true weights pay (digits, principal "
+            "components)"
+        ),
     )
     args = parser.parse_args()
     seeds = [0, 1] if args.quick else list(range(10))
@@ -735,7 +768,9 @@ def main():
         package: version(package)
         for package in ("scikit-learn", "numpy", "densratio", "skada")
     }
-    shapes = ", ".join(f"{k} {v[0].shape[0]} x {v[0].shape[1]}" for k, v in datasets.items())
+    shapes = ", ".join(
+        f"{k} {v[0].shape[0]} x {v[0].shape[1]}" for k, v in datasets.items()
+    )
     header = (
         "# Covariate shift with a known selection: weights and downstream loss\n\n"
         f"Datasets: {shapes}. Source/target split by a known selection probability "

@@ -535,20 +535,22 @@ def main():
         "# Fair generative modelling on digits (Choi et al. 2020, scaled down)",
         "",
         (
-            f"Produced by `python benchmarks/fair_generation.py{' --quick' if args.quick else ''}`"
-            f" in {total_seconds:.0f} s (skratio {skratio.__version__}, scikit-learn "
-            f"{sklearn.__version__}, Python {platform.python_version()}, one BLAS thread; "
-            f"{os.cpu_count()} CPUs shared with other processes, load average "
+            "Produced by `python "
+            f"benchmarks/fair_generation.py{' --quick' if args.quick else ''}` in "
+            f"{total_seconds:.0f} s (skratio {skratio.__version__}, scikit-learn "
+            f"{sklearn.__version__}, Python {platform.python_version()}, one BLAS "
+            f"thread; {os.cpu_count()} CPUs shared with other processes, load average "
             f"{load_at_start:.1f} at the start and {load_at_end:.1f} at the end)."
         ),
         "",
         (
-            f"Biased set {N_BIASED} rows; reference set perc x {N_BIASED} rows; held-out set "
-            f"{N_HELD_OUT} rows balanced over the groups; {args.seeds} seeds; {N_SAMPLES} samples "
-            f"per model. Generator: Gaussian KDE in the {N_COMPONENTS}-dimensional weighted PCA "
-            f"space, bandwidth {bandwidth:.3f} (cross-validated likelihood). Ratio estimator: "
-            f"`DensityRatioEstimator(KNeighborsClassifier({N_NEIGHBORS}), clip={default_clip:g})`, "
-            "out-of-fold weights by 5-fold cross-fitting."
+            f"Biased set {N_BIASED} rows; reference set perc x {N_BIASED} rows; "
+            f"held-out set {N_HELD_OUT} rows balanced over the groups; {args.seeds} "
+            f"seeds; {N_SAMPLES} samples per model. Generator: Gaussian KDE in the "
+            f"{N_COMPONENTS}-dimensional weighted PCA space, bandwidth {bandwidth:.3f} "
+            "(cross-validated likelihood). Ratio estimator: "
+            f"`DensityRatioEstimator(KNeighborsClassifier({N_NEIGHBORS}), "
+            f"clip={default_clip:g})`, out-of-fold weights by 5-fold cross-fitting."
         ),
         "",
         "## Fairness discrepancy (lower is better), mean ± s.e. over seeds",
@@ -567,10 +569,10 @@ def main():
     lines += [
         "",
         (
-            f"**Average reduction of the discrepancy, importance vs uniform: {mean_reduction:.0%}** "
-            f"(target >= 50%); importance no worse than uniform in "
-            f"{sum(never_worse.values())} of {len(never_worse)} settings (target: all); worst "
-            f"setting {min(red.values()):.0%}."
+            "**Average reduction of the discrepancy, importance vs uniform: "
+            f"{mean_reduction:.0%}** (target >= 50%); importance no worse than uniform "
+            f"in {sum(never_worse.values())} of {len(never_worse)} settings (target: "
+            f"all); worst setting {min(red.values()):.0%}."
         ),
         "",
         "## Frechet distance to the held-out set (pixel space; lower is better)",
@@ -599,14 +601,15 @@ def main():
     lines += [
         "",
         (
-            f"Importance has a lower Frechet distance than uniform in {frechet['uniform']} and "
-            f"than reference in {frechet['reference']} of {n_cells} settings. A KDE's samples are "
-            "as good as the rows it rests on: importance weighting spends effective sample size "
-            "(next table) to remove the bias, and reference-only training has few rows at small "
-            "perc."
+            "Importance has a lower Frechet distance than uniform in "
+            f"{frechet['uniform']} and than reference in {frechet['reference']} of "
+            f"{n_cells} settings. A KDE's samples are as good as the rows it rests on: "
+            "importance weighting spends effective sample size (next table) to remove "
+            "the bias, and reference-only training has few rows at small perc."
         ),
         "",
-        "## Effective sample size of the training weights (fraction of the training rows)",
+        "## Effective sample size of the training weights (fraction of the training "
+        "rows)",
         "",
         "| setting | perc | importance | uniform | reference |",
         "|---|---|---|---|---|",
@@ -624,31 +627,32 @@ def main():
         "## Weight handling (importance strategy; all settings and seeds)",
         "",
         (
-            "Post-processing of the same out-of-fold weights, and the trainer's fully default "
-            "ratio estimator. ESS: effective sample size of the biased rows' weights as a fraction "
-            "of their number (collapse below 10%, where `WeightCollapseWarning` is raised)."
+            "Post-processing of the same out-of-fold weights, and the trainer's fully "
+            "default ratio estimator. ESS: effective sample size of the biased rows' "
+            "weights as a fraction of their number (collapse below 10%, where "
+            "`WeightCollapseWarning` is raised)."
         ),
         "",
         (
-            "| weight handling | mean discrepancy | mean reduction vs uniform | worst setting "
-            "| mean ESS | min ESS | collapse warnings | mean Frechet |"
+            "| weight handling | mean discrepancy | mean reduction vs uniform | worst "
+            "setting | mean ESS | min ESS | collapse warnings | mean Frechet |"
         ),
         "|---|---|---|---|---|---|---|---|",
     ]
     for v in variant_rows:
         lines.append(
-            f"| {v['variant']} | {v['mean_discrepancy']:.3f} | {v['mean_reduction']:.0%} | "
-            f"{v['worst_reduction']:.0%} | {v['mean_biased_ess_fraction']:.2f} | "
-            f"{v['min_biased_ess_fraction']:.3f} | {v['collapse_warnings']} of {v['fits']} | "
-            f"{v['mean_frechet']:.1f} |"
+            f"| {v['variant']} | {v['mean_discrepancy']:.3f} | "
+            f"{v['mean_reduction']:.0%} | {v['worst_reduction']:.0%} | "
+            f"{v['mean_biased_ess_fraction']:.2f} | {v['min_biased_ess_fraction']:.3f} "
+            f"| {v['collapse_warnings']} of {v['fits']} | {v['mean_frechet']:.1f} |"
         )
     lines += [
         "",
-        "Choosing the clip: among the clipping-only variants (power 1) whose biased rows "
-        "never fall below the collapse level, the largest clip whose discrepancy is within "
-        "2 standard errors of the best one's (paired over settings, percs and seeds), since "
-        "clipping biases the weights of groups under-represented by more than the clip. "
-        "Paired difference to the best (mean ± s.e.): "
+        "Choosing the clip: among the clipping-only variants (power 1) whose biased "
+        "rows never fall below the collapse level, the largest clip whose discrepancy "
+        "is within 2 standard errors of the best one's (paired over settings, percs "
+        "and seeds), since clipping biases the weights of groups under-represented by "
+        "more than the clip. Paired difference to the best (mean ± s.e.): "
         + ", ".join(
             f"clip {clip:g}: {diff:+.4f} ± {se:.4f}"
             for clip, (diff, se) in sorted(paired.items())
@@ -656,19 +660,21 @@ def main():
         + f". **Chosen: clip {chosen_clip:g}**; the trainer's default is clip "
         f"{default_clip:g}, power 1"
         + (" (they agree)." if chosen_clip == default_clip else " (THEY DIFFER).")
-        + " Normalising the weights to mean 1 does not change a kernel density estimate "
-        "(it divides by the sum of the weights), so this benchmark cannot rank that part "
-        "of the default; it keeps a weighted loss on the scale of an unweighted one for "
-        "generators trained by gradient descent.",
+        + " Normalising the weights to mean 1 does not change a kernel density "
+        "estimate (it divides by the sum of the weights), so this benchmark cannot "
+        "rank that part of the default; it keeps a weighted loss on the scale of an "
+        "unweighted one for generators trained by gradient descent.",
         "",
         "## Phase 2 overhead",
         "",
         (
-            f"Generator fit on {timing['rows']} rows, {timing['repeats']} interleaved repeats: "
-            f"with the trainer's weights {timing['weighted_fit_median_s'] * 1e3:.2f} ms, without "
-            f"{timing['unweighted_fit_median_s'] * 1e3:.2f} ms (medians): "
-            f"**ratio {timing['overhead_ratio']:.2f}x** (target <= 1.1x). The whole trainer fit "
-            f"(phase 1 cross-fitting + phase 2) takes {timing['trainer_fit_s'] * 1e3:.1f} ms, "
+            f"Generator fit on {timing['rows']} rows, {timing['repeats']} interleaved "
+            "repeats: with the trainer's weights "
+            f"{timing['weighted_fit_median_s'] * 1e3:.2f} ms, without "
+            f"{timing['unweighted_fit_median_s'] * 1e3:.2f} ms (medians): **ratio "
+            f"{timing['overhead_ratio']:.2f}x** (target <= 1.1x). The whole trainer "
+            "fit (phase 1 cross-fitting + phase 2) takes "
+            f"{timing['trainer_fit_s'] * 1e3:.1f} ms, "
             f"{timing['trainer_fit_over_unweighted']:.1f}x an unweighted generator fit."
         ),
         "",

@@ -223,10 +223,12 @@ reweighted = ReweightedEstimator(classifier, ratio, random_state=0)
 reweighted.fit(X_stacked, y_stacked)
 for name, model in [("unweighted", plain), ("reweighted", reweighted)]:
     proba = model.predict_proba(embeddings[held_out])
+    predicted = model.predict(embeddings[held_out])
     print(
-        f"{name:<11} log-loss {log_loss(y_held_out, proba, labels=range(len(group_names))):.3f}"
-        f"   balanced accuracy "
-        f"{balanced_accuracy_score(y_held_out, model.predict(embeddings[held_out])):.3f}"
+        f"{name:<11} log-loss "
+        f"{log_loss(y_held_out, proba, labels=range(len(group_names))):.3f}"
+        "   balanced accuracy "
+        f"{balanced_accuracy_score(y_held_out, predicted):.3f}"
     )
 
 # %%
@@ -254,12 +256,15 @@ from data_selection import HashedNgramDSIR  # noqa: E402
 
 def dsir_log_weights(pool_indices, reference_indices):
     """DSIR's hashed n-gram log importance weights of the pool documents."""
+
     def records(indices):
         return lambda path: [{"text": documents[i]} for i in indices]
 
     with tempfile.TemporaryDirectory() as cache_dir:
         dsir = HashedNgramDSIR(
-            ["pool"], ["reference"], cache_dir,
+            ["pool"],
+            ["reference"],
+            cache_dir,
             raw_load_dataset_fn=records(pool_indices),
             target_load_dataset_fn=records(reference_indices),
             num_proc=1,
@@ -269,7 +274,10 @@ def dsir_log_weights(pool_indices, reference_indices):
             warnings.simplefilter("ignore")
             dsir.fit_importance_estimator(num_tokens_to_fit="all")
         return np.array(
-            [dsir.importance_estimator(dsir.featurizer(documents[i])) for i in pool_indices]
+            [
+                dsir.importance_estimator(dsir.featurizer(documents[i]))
+                for i in pool_indices
+            ]
         )
 
 
@@ -303,7 +311,9 @@ def compare_selections(seed):
         shares = group_shares(pool[chosen])
         results[name] = {
             "topic_tv": float(0.5 * np.abs(shares - target_shares).sum()),
-            "frechet": float(frechet_distance(embeddings[pool[chosen]], embeddings[held_out])),
+            "frechet": float(
+                frechet_distance(embeddings[pool[chosen]], embeddings[held_out])
+            ),
             "shares": shares.tolist(),
         }
     results["reference sample"] = {
