@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 
@@ -112,20 +113,33 @@ def replaced_atomically(path):
     """
     real = os.path.realpath(path)
     folder, name = os.path.split(real)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{name}.", suffix=".part"
-    )
-    os.close(descriptor)
+    # Ctrl-C between the creation of the temporary file and the cleanup below
+    # would leave it behind: SIGINT is held back until the name is known (then
+    # delivered, and handled by the cleanup).
+    blocked = {signal.SIGINT} if hasattr(signal, "pthread_sigmask") else set()
+    temporary = None
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{name}.", suffix=".part"
+        )
+        os.close(descriptor)
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
         yield temporary
         with open(temporary, "rb") as stream:
             os.fsync(stream.fileno())
         os.chmod(temporary, _mode(real))
         os.replace(temporary, real)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise
+    finally:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
 
 
 def _mode(path):
