@@ -182,6 +182,9 @@ BAD_INPUT = [
 ]
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skratio.PoorOverlapWarning", "ignore::skratio.WeightCollapseWarning"
+)
 @pytest.mark.parametrize(
     "estimator, arguments, expected",
     [case[1:] for case in BAD_INPUT],
@@ -207,6 +210,7 @@ def test_extreme_prior_ratio_is_estimated_from_the_counts():
     assert ratio.prior_ratio_ == pytest.approx(1000.0)
 
 
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names:UserWarning")
 @pytest.mark.parametrize(
     "estimator",
     [
@@ -966,6 +970,9 @@ def test_a_text_column_is_named(estimator):
         fitted.predict_weight(text)
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skratio.PoorOverlapWarning", "ignore::skratio.WeightCollapseWarning"
+)
 def test_a_classifier_that_encodes_text_takes_a_text_column():
     pd = pytest.importorskip("pandas")
     from sklearn.compose import make_column_transformer

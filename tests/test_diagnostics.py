@@ -412,6 +412,7 @@ def _estimators():
     ]
 
 
+@pytest.mark.filterwarnings("ignore::skratio.WeightCollapseWarning")
 @pytest.mark.parametrize("estimator", _estimators(), ids=lambda e: type(e).__name__)
 def test_separable_samples_warn_and_record_it(estimator):
     X, y = _separable()
@@ -432,6 +433,7 @@ def test_separable_samples_warn_at_fit_too():
     assert ratio.overlap_.auc == 1.0
 
 
+@pytest.mark.filterwarnings("ignore::skratio.WeightCollapseWarning")
 @pytest.mark.parametrize("estimator", _estimators(), ids=lambda e: type(e).__name__)
 @pytest.mark.parametrize("shift", [1.0, 2.0])
 def test_ordinary_shifts_do_not_warn(estimator, shift):

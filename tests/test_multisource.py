@@ -207,6 +207,9 @@ class _MemoryClassifier(ClassifierMixin, BaseEstimator):
         return proba
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skratio.PoorOverlapWarning", "ignore::skratio.WeightCollapseWarning"
+)
 def test_fit_predict_weight_is_out_of_fold_and_relative_to_the_own_source():
     sizes = {"a": 400, "b": 200, "t": 100}
     y = np.repeat(list(sizes), list(sizes.values()))

@@ -264,6 +264,9 @@ SEPARABLE_CLASSIFIERS = [
 ]
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skratio.PoorOverlapWarning", "ignore::skratio.WeightCollapseWarning"
+)
 @pytest.mark.parametrize(
     "classifier", SEPARABLE_CLASSIFIERS, ids=lambda c: type(c).__name__
 )

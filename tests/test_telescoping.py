@@ -101,6 +101,9 @@ def test_each_bridge_is_the_ratio_of_consecutive_waymarks():
     )
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skratio.PoorOverlapWarning", "ignore::skratio.WeightCollapseWarning"
+)
 def test_saturated_bridges_give_finite_weights():
     X, y = _far_apart(300, 300, seed=3)
     ratio = TelescopingRatio(DecisionTreeClassifier(), n_waymarks=1)
@@ -114,6 +117,9 @@ def test_saturated_bridges_give_finite_weights():
     assert log_weight.max() > 36.1
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skratio.PoorOverlapWarning", "ignore::skratio.WeightCollapseWarning"
+)
 def test_out_of_fold_weights_score_and_seeded_pairs():
     X, y = _far_apart(400, 200, seed=4)
     ratio = TelescopingRatio(LINEAR, n_waymarks=2, cv=3, random_state=0)

@@ -129,6 +129,9 @@ def test_reference_rows_constant_and_weights_mean_one(gaussian_data):
     assert isinstance(trainer.ratio_estimator_, DensityRatioEstimator)
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skratio.PoorOverlapWarning", "ignore::skratio.WeightCollapseWarning"
+)
 def test_biased_weights_come_from_models_that_did_not_see_the_row():
     rng = np.random.default_rng(0)
     X = np.column_stack([np.arange(400), rng.standard_normal(400)])
