@@ -2,9 +2,8 @@
 
 import contextlib
 import os
-import signal
+import secrets
 import sys
-import tempfile
 
 
 class CommandError(Exception):
@@ -113,20 +112,23 @@ def replaced_atomically(path):
     """
     real = os.path.realpath(path)
     folder, name = os.path.split(real)
-    # Ctrl-C between the creation of the temporary file and the cleanup below
-    # would leave it behind: SIGINT is held back until the name is known (then
-    # delivered, and handled by the cleanup).
-    blocked = {signal.SIGINT} if hasattr(signal, "pthread_sigmask") else set()
+    # The name is chosen before the file is created, so that a Ctrl-C at any
+    # point (it may land between any two steps, whichever thread receives
+    # the signal) finds it known to the cleanup below: tempfile.mkstemp would
+    # create the file before returning its name.
     temporary = None
-    if blocked:
-        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=folder, prefix=f".{name}.", suffix=".part"
-        )
+        while True:
+            temporary = os.path.join(folder, f".{name}.{secrets.token_hex(8)}.part")
+            try:
+                descriptor = os.open(
+                    temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+                )
+            except FileExistsError:  # another file's name: never remove it
+                temporary = None
+                continue
+            break
         os.close(descriptor)
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
         yield temporary
         with open(temporary, "rb") as stream:
             os.fsync(stream.fileno())
@@ -137,9 +139,6 @@ def replaced_atomically(path):
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         raise
-    finally:
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
 
 
 def _mode(path):
