@@ -245,25 +245,6 @@ def test_pickle_and_safetensors_round_trips(quadratic_shift, tmp_path):
     np.testing.assert_array_equal(other.predict_proba(X), expected)
 
 
-class _PoisonParameters(Callback):
-    """Sets the first parameter tensor to NaN on the named event."""
-
-    def __init__(self, event):
-        self.event = event
-
-    def _poison(self, net, **kwargs):
-        with torch.no_grad():
-            next(net.module_.parameters()).fill_(float("nan"))
-
-    def on_epoch_begin(self, net, **kwargs):
-        if self.event == "on_epoch_begin":
-            self._poison(net)
-
-    def on_train_end(self, net, **kwargs):
-        if self.event == "on_train_end":
-            self._poison(net)
-
-
 def test_values_beyond_float32_are_a_clear_error(quadratic_shift):
     (X, y, _), _ = quadratic_shift
     with pytest.raises(ValueError, match="beyond float32's range .* column 0"):
@@ -286,20 +267,22 @@ def test_weight_scale_beyond_float32_changes_nothing(quadratic_shift, scale):
     np.testing.assert_allclose(proba, reference.predict_proba(X), rtol=1e-5)
 
 
-def test_a_non_finite_loss_stops_training(quadratic_shift):
+def test_a_non_finite_loss_stops_training(quadratic_shift, poison_parameters):
     from sklearn.exceptions import NotFittedError
 
     (X, y, _), _ = quadratic_shift
-    clf = small_mlp(callbacks=[_PoisonParameters("on_epoch_begin")])
+    clf = small_mlp(callbacks=[poison_parameters("on_epoch_begin")])
     with pytest.raises(ValueError, match="train loss became nan at epoch 1"):
         clf.fit(X, y)
     with pytest.raises(NotFittedError):
         clf.predict_proba(X)
 
 
-def test_a_model_that_ends_with_nan_is_not_returned_fitted(quadratic_shift):
+def test_a_model_that_ends_with_nan_is_not_returned_fitted(
+    quadratic_shift, poison_parameters
+):
     (X, y, _), _ = quadratic_shift
-    clf = small_mlp(max_epochs=2, callbacks=[_PoisonParameters("on_train_end")])
+    clf = small_mlp(max_epochs=2, callbacks=[poison_parameters("on_train_end")])
     with pytest.raises(ValueError, match="non-finite log-odds for 2000 of the 2000"):
         clf.fit(X, y)
     assert not hasattr(clf, "net_")

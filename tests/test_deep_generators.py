@@ -10,7 +10,6 @@ pytest.importorskip("skorch")
 pytest.importorskip("zuko")
 
 from sklearn.base import clone  # noqa: E402
-from skorch.callbacks import Callback  # noqa: E402
 
 from skratio import (  # noqa: E402
     DensityRatioEstimator,
@@ -296,25 +295,6 @@ TINY = [
 TINY_IDS = ["Flow", "VAE", "GAN"]
 
 
-class _PoisonParameters(Callback):
-    """Sets the first parameter tensor to NaN on the named event."""
-
-    def __init__(self, event):
-        self.event = event
-
-    def _poison(self, net):
-        with torch.no_grad():
-            next(net.module_.parameters()).fill_(float("nan"))
-
-    def on_epoch_begin(self, net, **kwargs):
-        if self.event == "on_epoch_begin":
-            self._poison(net)
-
-    def on_train_end(self, net, **kwargs):
-        if self.event == "on_train_end":
-            self._poison(net)
-
-
 @pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
 def test_large_values_are_standardised_and_too_large_ones_refused(mixture, generator):
     X, _ = mixture
@@ -344,18 +324,20 @@ def test_weight_scale_beyond_float32_changes_nothing(mixture, generator, scale):
 
 
 @pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
-def test_a_non_finite_loss_stops_training(mixture, generator):
+def test_a_non_finite_loss_stops_training(mixture, generator, poison_parameters):
     X, _ = mixture
-    model = clone(generator).set_params(callbacks=[_PoisonParameters("on_epoch_begin")])
+    model = clone(generator).set_params(callbacks=[poison_parameters("on_epoch_begin")])
     with pytest.raises(ValueError, match="loss became nan at epoch 1, so training"):
         model.fit(X)
     assert not hasattr(model, "net_")
 
 
 @pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
-def test_a_model_that_ends_with_nan_is_not_returned_fitted(mixture, generator):
+def test_a_model_that_ends_with_nan_is_not_returned_fitted(
+    mixture, generator, poison_parameters
+):
     X, _ = mixture
-    model = clone(generator).set_params(callbacks=[_PoisonParameters("on_train_end")])
+    model = clone(generator).set_params(callbacks=[poison_parameters("on_train_end")])
     with pytest.raises(ValueError, match="after training, the model .*non-finite"):
         model.fit(X)
     assert not hasattr(model, "net_")
