@@ -56,7 +56,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skratio import CorrectedGenerator, DensityRatioEstimator
 from skratio._corrected import _log_weight, mmd_gammas, multiscale_mmd
-from skratio._sir import _draw_candidates
+from skratio._generators import draw_rows
 from skratio.deep import GAN, VAE, Flow
 from skratio.metrics import (
     classifier_two_sample_test,
@@ -169,7 +169,7 @@ def run_cell(dataset, seed, quick, generator_names, ratio_name):
             n_repeats=5,
             random_state=seed,
         ).fit(Z_fit)
-        raw = _draw_candidates(corrected.generator_, n_test, seed + 1000)
+        raw = draw_rows(corrected.generator_, n_test, seed + 1000)
         log_weight = _log_weight(corrected.ratio_estimator_, raw)
         # Relative to the largest: the distances do not depend on the scale,
         # and exp of a nearest-neighbour log-odds can overflow.

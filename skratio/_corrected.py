@@ -11,8 +11,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._domains import stack_domains
+from ._generators import MAX_SEED, draw_rows
 from ._ratio import DensityRatioEstimator
-from ._sir import _MAX_SEED, SIRResampler, _draw_candidates
+from ._sir import SIRResampler
 from ._validation import IntegerInterval, check_positive_int
 from .metrics import (
     _auc_confidence_interval,
@@ -363,9 +364,9 @@ class CorrectedGenerator(BaseEstimator):
         # Its fit takes y positionally.
         self.generator_ = clone(self.generator).fit(X_train, None)
         sampler = _sampler(self.generator_)
-        fake = _draw_candidates(sampler, X_train.shape[0], rng.randint(_MAX_SEED))
+        fake = draw_rows(sampler, X_train.shape[0], rng.randint(MAX_SEED))
         if self.ratio_estimator is None:
-            ratio = default_model_ratio(rng.randint(_MAX_SEED))
+            ratio = default_model_ratio(rng.randint(MAX_SEED))
         else:
             ratio = clone(self.ratio_estimator)
         self.ratio_estimator_ = ratio.fit(*stack_domains(fake, X_train))
@@ -378,7 +379,7 @@ class CorrectedGenerator(BaseEstimator):
         k_max = max(k for k, _ in candidates)
         scores = np.empty((len(candidates), self.n_repeats))
         for repeat in range(self.n_repeats):
-            pool = _draw_candidates(sampler, n_eval * k_max, rng.randint(_MAX_SEED))
+            pool = draw_rows(sampler, n_eval * k_max, rng.randint(MAX_SEED))
             # A generator need not return its draws in random order
             # (GaussianMixture groups them by component), and each candidate
             # takes the first rows of the pool.
@@ -391,7 +392,7 @@ class CorrectedGenerator(BaseEstimator):
                 else:
                     scaled = power * log_weight[: n_eval * k]
                     sir = SIRResampler(
-                        k=k, n_samples=n_eval, random_state=rng.randint(_MAX_SEED)
+                        k=k, n_samples=n_eval, random_state=rng.randint(MAX_SEED)
                     )
                     # Relative to the largest weight: exp cannot overflow.
                     rows = sir.fit_resample(
@@ -410,7 +411,7 @@ class CorrectedGenerator(BaseEstimator):
         self.k_, self.power_ = self._select(candidates, difference)
 
         # Diagnostics on fresh model samples, as many as the held-out rows.
-        fresh = _draw_candidates(sampler, max(n_held, 2), rng.randint(_MAX_SEED))
+        fresh = draw_rows(sampler, max(n_held, 2), rng.randint(MAX_SEED))
         fresh_log_weight = _log_weight(self.ratio_estimator_, fresh)
         self.ess_fraction_ = (
             effective_sample_size(
@@ -455,8 +456,8 @@ class CorrectedGenerator(BaseEstimator):
         n_samples = check_positive_int(n_samples, "n_samples")
         sampler = _sampler(self.generator_)
         if self.k_ == 1:
-            seed = check_random_state(random_state).randint(_MAX_SEED)
-            return _draw_candidates(sampler, n_samples, seed)
+            seed = check_random_state(random_state).randint(MAX_SEED)
+            return draw_rows(sampler, n_samples, seed)
         ratio = _FlattenedRatio(self.ratio_estimator_, self.power_)
         return SIRResampler(ratio, k=self.k_, random_state=random_state).sample(
             sampler, n_samples

@@ -14,6 +14,9 @@ import inspect
 
 import numpy as np
 
+# Bound of the integer seeds derived from a random_state for each draw.
+MAX_SEED = np.iinfo(np.int32).max
+
 
 def _sample_takes_random_state(generator):
     return "random_state" in inspect.signature(generator.sample).parameters
@@ -52,9 +55,15 @@ def draw_rows(generator, n_samples, random_state=None):
 
     Returns
     -------
-    rows : ndarray
+    rows : ndarray of shape (n_samples, n_features)
         The drawn rows: the first item when ``sample`` returns a tuple such as
-        ``(X, component_labels)``. The caller checks the shape.
+        ``(X, component_labels)``.
+
+    Raises
+    ------
+    ValueError
+        When the generator returns anything but ``n_samples`` rows of a 2-D
+        array.
     """
     if not hasattr(generator, "sample"):
         drawn = generator(n_samples)
@@ -69,5 +78,12 @@ def draw_rows(generator, n_samples, random_state=None):
     if isinstance(drawn, tuple):
         drawn = drawn[0]
     # A plain conversion: check_array's per-call overhead would dominate the
-    # cost of SIR's small chunks, and the callers check what they need.
-    return np.asarray(drawn)
+    # cost of SIR's small chunks; the ratio estimator validates the values.
+    drawn = np.asarray(drawn)
+    if drawn.ndim != 2 or drawn.shape[0] != n_samples:
+        raise ValueError(
+            f"The generator must return an array of shape ({n_samples}, "
+            f"n_features) when asked for {n_samples} rows; got shape "
+            f"{drawn.shape}."
+        )
+    return drawn

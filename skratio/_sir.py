@@ -15,11 +15,9 @@ from sklearn.utils.validation import (
 )
 
 from ._dask import base_seed, is_dask_collection, partition_seed, predict_lazily
-from ._generators import draw_rows
+from ._generators import MAX_SEED, draw_rows
 from ._validation import IntegerInterval, check_positive_int, check_weights
 from ._weights import warn_if_weights_collapse
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 # Each pool row gets an independent uniform label of this many bits; the
 # random order of the pool lists the rows label range by label range.
@@ -345,7 +343,7 @@ def _mass(packed, top, log):
 
 def _generator(random_state):
     """The numpy Generator of a resampler seeded by ``random_state``."""
-    seed = check_random_state(random_state).randint(_MAX_SEED)
+    seed = check_random_state(random_state).randint(MAX_SEED)
     # SFC64: a statistically strong generator that draws uniforms and
     # shuffles about 1.5x faster than numpy's default PCG64.
     return np.random.Generator(np.random.SFC64(seed))
@@ -485,20 +483,6 @@ def _weights_from_estimator(ratio_estimator, X, n_rows):
     if not log and (values < 0).any():
         raise ValueError(f"{name}.predict_weight returned negative weights.")
     return values, log
-
-
-def _draw_candidates(generator, n_candidates, seed):
-    """``n_candidates`` rows from ``generator`` as a 2-D array, seeded by ``seed``."""
-    # Seeded per chunk, so every chunk draws fresh rows, reproducibly; the
-    # ratio estimator validates the values it reads.
-    drawn = draw_rows(generator, n_candidates, seed)
-    if drawn.ndim != 2 or drawn.shape[0] != n_candidates:
-        raise ValueError(
-            f"The generator must return an array of shape ({n_candidates}, "
-            f"n_features) when asked for {n_candidates} rows; got shape "
-            f"{drawn.shape}."
-        )
-    return drawn
 
 
 class SIRResampler(BaseEstimator):
@@ -958,8 +942,9 @@ class SIRResampler(BaseEstimator):
         n_all_zero = 0
         for start in range(0, n_samples, step):
             n_rows = min(step, n_samples - start)
-            seed = int(rng.integers(_MAX_SEED))
-            candidates = _draw_candidates(generator, n_rows * k, seed)
+            seed = int(rng.integers(MAX_SEED))
+            # Seeded per chunk, so every chunk draws fresh rows, reproducibly.
+            candidates = draw_rows(generator, n_rows * k, seed)
             values, log = _weights_from_estimator(estimator, candidates, n_rows * k)
             # Blocks of a random order: a generator need not return its
             # draws in random order (GaussianMixture groups them by component).
