@@ -43,26 +43,16 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit
 from sklearn import config_context
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    _fit_context,
-    clone,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
-from sklearn.utils.metadata_routing import _routing_enabled, process_routing
+from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    has_fit_parameter,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
+from ._compat import _check_sample_weight, _fit_context, _routing_enabled
 from ._dask import is_dask_collection, predict_lazily
 from ._diagnostics import warn_if_poor_overlap
 from ._domains import SOURCE, TARGET, check_domain_labels, encode_domain_labels
@@ -142,7 +132,7 @@ def route_sample_weight(router, classifier, sample_weight):
     return dict.fromkeys(keys, sample_weight)
 
 
-def _index_params(params, indices, n_samples):
+def index_fit_params(params, indices, n_samples):
     """Select ``indices`` of every per-row array in a dict of fit parameters."""
     return {
         key: (
@@ -168,7 +158,7 @@ def _fold_log_odds(
     """Fit a clone on ``train``: ``(log gamma, log-odds of the test rows)``."""
     classifier = clone(classifier)
     classifier.fit(
-        X[train], y_encoded[train], **_index_params(fit_params, train, X.shape[0])
+        X[train], y_encoded[train], **index_fit_params(fit_params, train, X.shape[0])
     )
     if prior_ratio is None:
         prior_ratio = prior_ratio_from_counts(

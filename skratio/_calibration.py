@@ -7,17 +7,16 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import check_cv
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metadata_routing import (
     UNUSED,
     MetadataRouter,
     MethodMapping,
-    _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseRatioEstimator, _index_params, route_sample_weight
+from ._base import BaseRatioEstimator, index_fit_params, route_sample_weight
+from ._compat import StrOptions, _check_sample_weight, _routing_enabled
 from ._ratio import DensityRatioEstimator, default_classifier
 from ._validation import IntegerInterval
 from ._weights import check_clip, domain_log_odds
@@ -308,7 +307,7 @@ class CalibratedRatio(BaseRatioEstimator):
             fold_classifier = clone(log_odds_classifier).fit(
                 X[train],
                 y_encoded[train],
-                **_index_params(fit_params, train, X.shape[0]),
+                **index_fit_params(fit_params, train, X.shape[0]),
             )
             log_odds[test] = fold_classifier.decision_function(X[test])
         calibrated = np.empty(X.shape[0])

@@ -3,25 +3,25 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._domains import stack_domains
 from ._generators import MAX_SEED, draw_rows
 from ._ratio import DensityRatioEstimator
-from ._sir import SIRResampler
-from ._validation import IntegerInterval, check_positive_int
-from .metrics import (
-    _auc_confidence_interval,
-    _map_features,
-    effective_sample_size,
+from ._sample_distances import (
+    auc_confidence_interval,
     frechet_distance,
+    map_features,
     squared_mmd,
 )
+from ._sir import SIRResampler
+from ._validation import IntegerInterval, check_positive_int
+from .metrics import effective_sample_size
 
 
 def default_model_ratio(random_state=None):
@@ -321,7 +321,7 @@ class CorrectedGenerator(BaseEstimator):
         return [(1, 1.0)] + corrections
 
     def _score(self, X_model, Y_features, gammas):
-        X_model = _map_features(self.feature_map, X_model)[0]
+        X_model = map_features(self.feature_map, X_model)[0]
         if self.criterion == "mmd":
             return multiscale_mmd(X_model, Y_features, gammas)
         if self.criterion == "frechet":
@@ -371,7 +371,7 @@ class CorrectedGenerator(BaseEstimator):
             ratio = clone(self.ratio_estimator)
         self.ratio_estimator_ = ratio.fit(*stack_domains(fake, X_train))
 
-        Y_features = _map_features(self.feature_map, X_held)[0]
+        Y_features = map_features(self.feature_map, X_held)[0]
         # The same kernels for every candidate and repeat, from all the
         # held-out rows.
         gammas = mmd_gammas(Y_features)
@@ -419,7 +419,7 @@ class CorrectedGenerator(BaseEstimator):
             )
             / fresh.shape[0]
         )
-        self.overlap_auc_ = _auc_confidence_interval(
+        self.overlap_auc_ = auc_confidence_interval(
             _log_weight(self.ratio_estimator_, X_held), fresh_log_weight
         )
         self.mean_model_weight_ = float(np.mean(np.exp(fresh_log_weight)))

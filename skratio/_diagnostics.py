@@ -9,7 +9,7 @@ of those statistics, so that overlapping samples of any size stay quiet.
 
 import warnings
 
-from ._weights import _first_frame_outside_the_libraries
+from ._weights import first_frame_outside_the_libraries
 from .exceptions import PoorOverlapWarning
 
 # ``(1 - AUC) * n_source`` is the expected number of source rows that the
@@ -77,6 +77,6 @@ def warn_if_poor_overlap(diagnostics, estimator_name):
         "trusted. Bridge the gap with skratio.TelescopingRatio, try another "
         "classifier, use fewer features, or collect more reference rows.",
         PoorOverlapWarning,
-        stacklevel=_first_frame_outside_the_libraries(),
+        stacklevel=first_frame_outside_the_libraries(),
     )
     return True

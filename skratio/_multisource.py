@@ -4,29 +4,29 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import log_softmax
-from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import PREDICT_CHUNK_ROWS, BaseRatioEstimator, _index_params
+from ._base import PREDICT_CHUNK_ROWS, BaseRatioEstimator, index_fit_params
+from ._compat import HasMethods, Interval, _fit_context
 from ._diagnostics import warn_if_poor_overlap
 from ._domains import check_source_target_labels
 from ._ratio import ClassifierParamsMixin
 from ._validation import IntegerInterval
 from ._weights import (
-    _EPS,
+    EPS,
     MAX_LOGIT,
-    _decision_is_log_odds,
-    _effective_class_weight,
     check_clip,
+    decision_is_log_odds,
+    effective_class_weight,
     postprocess_log_weight,
     prior_ratio_from_counts,
     warn_if_weights_collapse,
@@ -52,7 +52,7 @@ def domain_log_proba(classifier, X):
     give a large but finite log. SGDClassifier's multiclass probabilities are
     normalised one-vs-rest ones, not a softmax of its decision function.
     """
-    if _decision_is_log_odds(classifier) and not isinstance(
+    if decision_is_log_odds(classifier) and not isinstance(
         _final_step(classifier), SGDClassifier
     ):
         decision = np.asarray(classifier.decision_function(X), dtype=np.float64)
@@ -62,7 +62,7 @@ def domain_log_proba(classifier, X):
         log_proba = log_softmax(decision, axis=1)
     else:
         proba = np.asarray(classifier.predict_proba(X), dtype=np.float64)
-        log_proba = np.log(np.clip(proba, _EPS, 1.0))
+        log_proba = np.log(np.clip(proba, EPS, 1.0))
     if np.isnan(log_proba).any():
         raise ValueError(
             f"The domain classifier {type(classifier).__name__} returned NaN "
@@ -98,7 +98,7 @@ def _source_prior_ratios(y_encoded, sample_weight, classifier):
     binary case (:func:`~skratio._weights.prior_ratio_from_counts`).
     """
     n_classes = int(y_encoded.max()) + 1
-    class_weight = _effective_class_weight(classifier)
+    class_weight = effective_class_weight(classifier)
     if class_weight is not None:
         per_class = compute_class_weight(
             class_weight,
@@ -119,7 +119,7 @@ def _source_prior_ratios(y_encoded, sample_weight, classifier):
 def _fold_log_ratios(classifier, X, y_encoded, sample_weight, fit_params, train, test):
     """Fit a clone on ``train``; the raw log-ratios of ``test`` to every source."""
     classifier = clone(classifier)
-    fit_params = _index_params(fit_params, train, X.shape[0])
+    fit_params = index_fit_params(fit_params, train, X.shape[0])
     classifier.fit(X[train], y_encoded[train], **fit_params)
     log_priors = np.log(
         _source_prior_ratios(y_encoded[train], sample_weight[train], classifier)

@@ -9,13 +9,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import RobustScaler
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseRatioEstimator, route_sample_weight
+from ._compat import HasMethods, Interval, StrOptions
 from ._validation import IntegerInterval
-from ._weights import _first_frame_outside_the_libraries, check_clip
+from ._weights import check_clip, first_frame_outside_the_libraries
 
 
 class ClipFeatures(TransformerMixin, BaseEstimator):
@@ -199,7 +199,7 @@ def warn_if_below_scaling_floor(X, feature_names=None):
         "Rescale them (e.g. multiply by a power of ten), or pass a classifier of "
         "your own.",
         UserWarning,
-        stacklevel=_first_frame_outside_the_libraries(),
+        stacklevel=first_frame_outside_the_libraries(),
     )
 
 

@@ -5,14 +5,12 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
-from sklearn.utils import _safe_indexing, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
     check_random_state,
@@ -21,6 +19,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    _safe_indexing,
+)
 from ._domains import TARGET, check_ratio_target, fold_hint
 from ._ratio import DensityRatioEstimator
 from ._weights import check_clip, warn_if_weights_collapse

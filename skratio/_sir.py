@@ -6,14 +6,14 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import _safe_indexing, check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
+from ._compat import HasMethods, _safe_indexing
 from ._dask import base_seed, is_dask_collection, partition_seed, predict_lazily
 from ._generators import MAX_SEED, draw_rows
 from ._validation import IntegerInterval, check_positive_int, check_weights

@@ -9,11 +9,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseRatioEstimator, route_sample_weight
+from ._compat import HasMethods, Interval
 from ._domains import SOURCE, TARGET
 from ._validation import IntegerInterval
 from ._weights import check_clip, domain_log_odds, prior_ratio_from_counts

@@ -4,9 +4,14 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
-from sklearn.utils._param_validation import Interval
 
+from ._compat import Interval
 from ._domains import encode_target_rows
+
+# Probabilities are clipped to [EPS, 1 - EPS] before a logarithm or a logit, so
+# a classifier that outputs exactly 0 or 1 (trees, isotonic calibration,
+# separable data) gives a large but finite log-odds or log-loss.
+EPS = np.finfo(np.float64).eps
 
 
 class IntegerInterval(Interval):

@@ -19,15 +19,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.class_weight import compute_class_weight
 
 from ._domains import SOURCE, TARGET
+from ._validation import EPS
 from .exceptions import WeightCollapseWarning
 from .metrics import effective_sample_size
 
-# Probabilities are clipped to [_EPS, 1 - _EPS] before taking the logit, so a
-# classifier that outputs exactly 0 or 1 (trees, isotonic calibration, separable
-# data) gives a large but finite log-odds.  Log-odds read from a decision
-# function are clipped to the same range so both routes agree.
-_EPS = np.finfo(np.float64).eps
-MAX_LOGIT = float(np.log1p(-_EPS) - np.log(_EPS))
+# Log-odds read from a decision function are clipped to the range that
+# probabilities clipped to [EPS, 1 - EPS] give, so both routes agree.
+MAX_LOGIT = float(np.log1p(-EPS) - np.log(EPS))
 
 # Below this fraction of n, the effective sample size signals collapsed weights.
 # 0.1 means the weighted sample is worth fewer than one row in ten: weighted
@@ -45,9 +43,9 @@ _LOG_ODDS_DECISION = (
 )
 
 
-def _decision_is_log_odds(classifier):
+def decision_is_log_odds(classifier):
     if isinstance(classifier, Pipeline):
-        return _decision_is_log_odds(classifier[-1])
+        return decision_is_log_odds(classifier[-1])
     if isinstance(classifier, _LOG_ODDS_DECISION):
         return True
     if isinstance(classifier, (GradientBoostingClassifier, SGDClassifier)):
@@ -62,11 +60,11 @@ def domain_log_odds(classifier, X):
     """
     if isinstance(classifier, FrozenEstimator):
         classifier = classifier.estimator
-    if _decision_is_log_odds(classifier):
+    if decision_is_log_odds(classifier):
         log_odds = np.asarray(classifier.decision_function(X), dtype=np.float64)
     else:
         proba = np.asarray(classifier.predict_proba(X), dtype=np.float64)[:, 1]
-        proba = np.clip(proba, _EPS, 1.0 - _EPS)
+        proba = np.clip(proba, EPS, 1.0 - EPS)
         log_odds = np.log(proba) - np.log1p(-proba)
     log_odds = log_odds.reshape(-1)
     # One reduction finds any NaN (a sum with a NaN is NaN) without the
@@ -108,7 +106,7 @@ def postprocess_log_weight(log_weight, power=1.0, clip=None):
     return log_weight
 
 
-def _effective_class_weight(classifier):
+def effective_class_weight(classifier):
     """The ``class_weight`` a domain classifier trains with, or None.
 
     Looks through pipelines (the final step) and wrappers that fit a single
@@ -119,7 +117,7 @@ def _effective_class_weight(classifier):
     if isinstance(classifier, CalibratedClassifierCV):
         return None
     if isinstance(classifier, Pipeline):
-        return _effective_class_weight(classifier[-1])
+        return effective_class_weight(classifier[-1])
     params = (
         classifier.get_params(deep=False) if hasattr(classifier, "get_params") else {}
     )
@@ -127,7 +125,7 @@ def _effective_class_weight(classifier):
         return params["class_weight"]
     inner = params.get("estimator")
     if inner is not None and hasattr(inner, "fit"):
-        return _effective_class_weight(inner)
+        return effective_class_weight(inner)
     return None
 
 
@@ -160,7 +158,7 @@ def prior_ratio_from_counts(y_encoded, sample_weight, classifier=None):
     computed with the row weights, as :class:`LogisticRegression` does.
     """
     sample_weight = np.asarray(sample_weight, dtype=np.float64)
-    class_weight = None if classifier is None else _effective_class_weight(classifier)
+    class_weight = None if classifier is None else effective_class_weight(classifier)
     if class_weight is not None:
         per_class = compute_class_weight(
             class_weight,
@@ -256,7 +254,7 @@ def _ignored(text, category, module, lineno):
     return False
 
 
-def _first_frame_outside_the_libraries():
+def first_frame_outside_the_libraries():
     """``stacklevel`` that points the caller's warning at the user's line."""
     return _user_frame(sys._getframe(1))[0]
 

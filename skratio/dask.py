@@ -29,8 +29,9 @@ the same ``random_state``.
 """
 
 import numpy as np
-from sklearn.utils import _safe_indexing, check_array
+from sklearn.utils import check_array
 
+from ._compat import _safe_indexing
 from ._dask import (
     base_seed,
     gumbel_keys,

@@ -22,9 +22,9 @@ import numpy as np
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import BaseCrossValidator, KFold
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import column_or_1d
 
+from ._compat import _safe_indexing
 from ._reweight import unlabeled_mask
 
 __all__ = ["LabeledKFold", "importance_weighted_scorer"]

@@ -14,11 +14,11 @@ from sklearn.utils import check_array, check_consistent_length, column_or_1d
 
 # Private since scikit-learn 1.5 (no longer exported by sklearn.utils), but it
 # is the check that scikit-learn's own Displays make.
-from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
+from ._compat import check_matplotlib_support
 from ._domains import encode_domain_labels
-from .metrics import _calibration_bins, expected_calibration_error
+from .metrics import calibration_bins, expected_calibration_error
 
 __all__ = ["RatioCalibrationDisplay", "WeightDistributionDisplay"]
 
@@ -587,7 +587,7 @@ class RatioCalibrationDisplay:
         }
         prob_true, prob_pred, errors, labels = [], [], [], []
         for proba, label in curves:
-            bin_true, bin_pred, _ = _calibration_bins(y_true, proba, **binning)
+            bin_true, bin_pred, _ = calibration_bins(y_true, proba, **binning)
             prob_true.append(bin_true)
             prob_pred.append(bin_pred)
             errors.append(expected_calibration_error(y_true, proba, **binning))

@@ -11,7 +11,7 @@ from sklearn.naive_bayes import GaussianNB
 
 from skratio import CalibratedRatio, DensityRatioEstimator
 from skratio.datasets import make_biased_split, make_gaussian_shift
-from skratio.metrics import _calibration_bins, expected_calibration_error
+from skratio.metrics import calibration_bins, expected_calibration_error
 from skratio.plotting import RatioCalibrationDisplay, WeightDistributionDisplay
 
 
@@ -179,7 +179,7 @@ def test_calibration_display_before_and_after(pyplot):
     for line, proba, error in zip(
         display.lines_, (before_proba, after_proba), display.calibration_errors
     ):
-        prob_true, prob_pred, _ = _calibration_bins(y_test, proba)
+        prob_true, prob_pred, _ = calibration_bins(y_test, proba)
         np.testing.assert_allclose(line.get_xdata(), prob_pred)
         np.testing.assert_allclose(line.get_ydata(), prob_true)
         assert error == pytest.approx(expected_calibration_error(y_test, proba))
@@ -210,7 +210,7 @@ def test_calibration_display_of_an_uncalibrated_estimator(pyplot):
     )
     assert len(display.lines_) == 1 and display.reference_line_ is None
     assert display.labels == ["naive Bayes"]
-    prob_true, prob_pred, _ = _calibration_bins(
+    prob_true, prob_pred, _ = calibration_bins(
         y_test, ratio.predict_proba(X_test)[:, 1], n_bins=5, strategy="quantile"
     )
     np.testing.assert_allclose(display.lines_[0].get_xdata(), prob_pred)

@@ -14,19 +14,14 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit, unpack_data
 from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
 
+from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from .._validation import IntegerInterval, check_positive_int
 
 _MAX_SEED = np.iinfo(np.int32).max

@@ -5,12 +5,12 @@ from numbers import Real
 import numpy as np
 import torch
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetBinaryClassifier
 
+from .._compat import Interval, _fit_context
 from ._base import (
     COMMON_CONSTRAINTS,
     EARLY_STOPPING_CONSTRAINTS,

@@ -3,9 +3,9 @@
 import torch
 import zuko
 from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._compat import StrOptions
 from .._validation import IntegerInterval
 from ._base import (
     COMMON_CONSTRAINTS,

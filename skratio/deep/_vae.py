@@ -5,10 +5,10 @@ import math
 import torch
 import zuko
 from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import distributions as D
 
+from .._compat import StrOptions
 from .._validation import IntegerInterval, check_positive_int
 from ._base import (
     COMMON_CONSTRAINTS,
