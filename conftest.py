@@ -6,8 +6,6 @@ modules skip themselves there, and their doctests are left out here.
 
 import importlib.util
 
-import pytest
-
 _OPTIONAL = {
     "skratio/deep": ("torch", "skorch", "zuko"),
     "skratio/io.py": ("skops",),
@@ -37,7 +35,8 @@ def pytest_terminal_summary(terminalreporter):
     pyproject.toml); a line per skipped or expected-to-fail test would bury
     them under a couple of hundred lines that repeat a few reasons (most are
     scikit-learn's common checks that the estimators fail by design, each
-    listed with its reason in tests/test_common.py).
+    listed with its reason: the shared ones in tests/_helpers.py, the others
+    in the estimator's test file).
     """
     counts = {}
     for kind in ("skipped", "xfailed"):
@@ -49,33 +48,3 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("skipped and expected failures, by reason", sep="-")
     for (kind, reason), count in sorted(counts.items(), key=lambda item: -item[1]):
         terminalreporter.line(f"{count:4d} {kind}: {reason}")
-
-
-@pytest.fixture
-def poison_parameters():
-    """A skorch callback class that sets a net's first parameters to NaN.
-
-    ``poison_parameters(event)`` poisons on ``"on_epoch_begin"`` (the loss of
-    the first epoch is then NaN) or ``"on_train_end"`` (the fitted model
-    then computes NaN): the deep models' tests of non-finite training.
-    """
-    torch = pytest.importorskip("torch")
-    from skorch.callbacks import Callback
-
-    class PoisonParameters(Callback):
-        def __init__(self, event):
-            self.event = event
-
-        def _poison(self, net):
-            with torch.no_grad():
-                next(net.module_.parameters()).fill_(float("nan"))
-
-        def on_epoch_begin(self, net, **kwargs):
-            if self.event == "on_epoch_begin":
-                self._poison(net)
-
-        def on_train_end(self, net, **kwargs):
-            if self.event == "on_train_end":
-                self._poison(net)
-
-    return PoisonParameters

@@ -16,6 +16,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skratio import CalibratedRatio, DensityRatioEstimator, WeightedGenerativeTrainer
 
+from _helpers import DEFAULT_CLASSIFIER_CHECKS, LABEL_CHECKS
+
 ESTIMATORS = [
     DensityRatioEstimator(),
     DensityRatioEstimator(
@@ -44,30 +46,9 @@ ESTIMATORS = [
 ]
 
 
-# These checks fit domain labels {1, 2} (or "one"/"two"). Such labels do not say
-# which domain is the target, and skratio never guesses it from their sort order
-# (which silently inverts every weight): they need ``target_label``, and without
-# it fit raises a ValueError that names the labels. tests/test_bad_input.py
-# covers the same behaviours (dtypes, list and Series inputs, weights left
-# unchanged, one feature) with 0/1 labels.
-_LABEL_CHECKS = dict.fromkeys(
-    [
-        "check_estimators_dtypes",
-        "check_sample_weights_pandas_series",
-        "check_sample_weights_not_an_array",
-        "check_sample_weights_shape",
-        "check_sample_weights_not_overwritten",
-        "check_classifier_data_not_an_array",
-        "check_classifiers_classes",
-        "check_fit2d_1feature",
-    ],
-    "fits labels {1, 2} or strings, which need target_label by design",
-)
-
-
 def _expected_failed_checks(estimator):
     """Checks each estimator is known to fail, with the reason."""
-    return {**_LABEL_CHECKS, **_own_expected_failed_checks(estimator)}
+    return {**LABEL_CHECKS, **_own_expected_failed_checks(estimator)}
 
 
 def _own_expected_failed_checks(estimator):
@@ -76,17 +57,7 @@ def _own_expected_failed_checks(estimator):
         and estimator.classifier is None
         or (isinstance(estimator, CalibratedRatio) and estimator.estimator is None)
     ):
-        # The default classifier's RobustScaler takes no sample_weight: its
-        # median and quartiles count rows, not weights (the regression and the
-        # prior ratio are weighted), so weighting a row is not repeating it for
-        # the scaling. Estimators with a given classifier pass these checks.
-        return dict.fromkeys(
-            [
-                "check_sample_weight_equivalence_on_dense_data",
-                "check_sample_weight_equivalence_on_sparse_data",
-            ],
-            "the default classifier's RobustScaler computes unweighted quantiles",
-        )
+        return DEFAULT_CLASSIFIER_CHECKS
     calibrated = getattr(estimator, "calibration", None) is not None
     if isinstance(estimator, DensityRatioEstimator) and calibrated:
         # The log-odds are calibrated on held-out folds: a row repeated k times
