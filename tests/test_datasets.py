@@ -8,6 +8,8 @@ from sklearn.datasets import load_digits
 from skratio import stack_domains
 from skratio.datasets import make_biased_split, make_gaussian_shift
 
+from _helpers import gaussian_log_ratio
+
 
 @pytest.mark.parametrize("target_scale", [1.0, 0.5, 2.0])
 def test_gaussian_shift_log_ratio_is_the_analytic_one(target_scale):
@@ -25,6 +27,27 @@ def test_gaussian_shift_log_ratio_is_the_analytic_one(target_scale):
     )
     source = stats.multivariate_normal(np.zeros(4), np.eye(4))
     np.testing.assert_allclose(log_ratio, target.logpdf(X) - source.logpdf(X))
+
+
+def test_the_tests_analytic_log_ratio_is_that_of_scipy():
+    # tests/_helpers.py's gaussian_log_ratio, which the ratio estimators'
+    # tests take as the truth, on full covariances and on the equal unit
+    # covariances of make_gaussian_shift (where it is linear).
+    rng = np.random.default_rng(2)
+    X = 2.0 * rng.standard_normal((40, 3))
+    means = rng.standard_normal(3), rng.standard_normal(3)
+    factors = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    covariances = [a @ a.T + 0.5 * np.eye(3) for a in factors]
+    expected = stats.multivariate_normal(means[0], covariances[0]).logpdf(
+        X
+    ) - stats.multivariate_normal(means[1], covariances[1]).logpdf(X)
+    np.testing.assert_allclose(
+        gaussian_log_ratio(X, *means, *covariances), expected, rtol=1e-10
+    )
+    X, _, log_ratio = make_gaussian_shift(50, 50, n_features=3, random_state=1)
+    np.testing.assert_allclose(
+        gaussian_log_ratio(X, 1 / np.sqrt(3), 0.0), log_ratio, rtol=1e-12
+    )
 
 
 def test_gaussian_shift_samples_follow_their_domains():

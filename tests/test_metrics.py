@@ -169,9 +169,7 @@ def test_negative_cross_entropy_is_minus_the_log_loss():
         -log_loss(y, proba, sample_weight=weight)
     )
     two_columns = np.column_stack([1 - proba, proba])
-    assert negative_cross_entropy(y, two_columns) == pytest.approx(
-        negative_cross_entropy(y, proba)
-    )
+    assert negative_cross_entropy(y, two_columns) == pytest.approx(-log_loss(y, proba))
 
 
 def test_negative_cross_entropy_with_the_empirical_prior_is_the_plain_mean():
@@ -179,8 +177,15 @@ def test_negative_cross_entropy_with_the_empirical_prior_is_the_plain_mean():
     y = (rng.random(300) < 0.2).astype(int)
     proba = rng.random(300)
     gamma = np.sum(y == 0) / np.sum(y == 1)
+    plain_mean = np.mean(np.where(y == 1, np.log(proba), np.log1p(-proba)))
     assert negative_cross_entropy(y, proba, prior_ratio=gamma) == pytest.approx(
-        negative_cross_entropy(y, proba)
+        plain_mean
+    )
+    # Another prior mixes the two domains' mean log-likelihoods (Eq. 6).
+    target_term = np.mean(np.log(proba[y == 1]))
+    source_term = np.mean(np.log1p(-proba[y == 0]))
+    assert negative_cross_entropy(y, proba, prior_ratio=3.0) == pytest.approx(
+        (target_term + 3.0 * source_term) / 4.0
     )
 
 
@@ -225,6 +230,8 @@ def test_effective_sample_size_known_values():
     assert effective_sample_size(np.ones(10)) == pytest.approx(10.0)
     # Two equal weights among zeros: ESS 2.
     assert effective_sample_size([0, 3.0, 0, 3.0, 0]) == pytest.approx(2.0)
+    # (1 + 2 + 3)^2 / (1 + 4 + 9) = 36 / 14.
+    assert effective_sample_size([1.0, 2.0, 3.0]) == pytest.approx(36 / 14)
     # Huge weights do not overflow.
     assert effective_sample_size([1e200, 1e200]) == pytest.approx(2.0)
 
