@@ -1,4 +1,4 @@
-"""Dask collections: lazy predictions, exact sampling keys, top-n selection.
+"""Dask collections: lazy predictions and log-weights, exact sampling keys.
 
 Nothing here imports dask unless the caller already did (``is_dask_collection``)
 or passed a dask collection: ``import skratio`` stays free of dask.
@@ -8,7 +8,8 @@ import sys
 
 import numpy as np
 
-_MAX_SEED = np.iinfo(np.int32).max
+from ._sir_sampling import check_log_weights, log_of_weights
+
 # Philox4x64 makes four 64-bit outputs per counter value.
 _OUTPUTS_PER_COUNTER = 4
 _TINY = np.finfo(np.float64).tiny
@@ -27,16 +28,25 @@ def is_dask_collection(X):
     return dask.is_dask_collection(X)
 
 
-def _predict_block(block, method):
-    return np.asarray(method(block), dtype=np.float64)
+def _predict_rows(rows, method):
+    """``method(rows)``: one float per row, checked (dask would not notice)."""
+    if not len(rows):
+        # A filter may empty a chunk; estimators refuse empty input.
+        return np.empty(0)
+    values = np.asarray(method(rows), dtype=np.float64)
+    if values.shape != (len(rows),):
+        name = getattr(method, "__qualname__", method)
+        raise ValueError(
+            f"{name} must return one value per row, shape ({len(rows)},); got "
+            f"shape {values.shape}."
+        )
+    return values
 
 
 def _predict_partition(partition, method):
     import pandas as pd
 
-    return pd.Series(
-        np.asarray(method(partition), dtype=np.float64), index=partition.index
-    )
+    return pd.Series(_predict_rows(partition, method), index=partition.index)
 
 
 def predict_lazily(method, X):
@@ -70,7 +80,7 @@ def predict_lazily(method, X):
         if X.numblocks[1] != 1:
             X = X.rechunk({1: -1})
         return X.map_blocks(
-            _predict_block,
+            _predict_rows,
             method,
             drop_axis=1,
             dtype=np.float64,
@@ -90,11 +100,24 @@ def predict_lazily(method, X):
     )
 
 
-def base_seed(random_state):
-    """One integer seed from a ``random_state`` (int, RandomState or None)."""
-    from sklearn.utils import check_random_state
+def _log_of_chunk_weights(weights):
+    # check_array refuses an empty array; a filter may empty a chunk.
+    return log_of_weights(weights) if len(weights) else np.empty(0)
 
-    return int(check_random_state(random_state).randint(_MAX_SEED))
+
+def lazy_log_weights(X, sample_weight=None, ratio_estimator=None):
+    """The log-weights of a dask array's rows, lazily, chunked as its rows.
+
+    From ``sample_weight`` (a dask array chunked as the rows of ``X``) when
+    given, else from ``ratio_estimator.predict_log_weight``; each chunk is
+    checked when computed (``_sir_sampling.log_of_weights`` and
+    ``check_log_weights``).
+    """
+    if sample_weight is not None:
+        return sample_weight.map_blocks(_log_of_chunk_weights, dtype=np.float64)
+    source = f"{type(ratio_estimator).__name__}.predict_log_weight"
+    log_weight = predict_lazily(ratio_estimator.predict_log_weight, X)
+    return log_weight.map_blocks(check_log_weights, source, dtype=np.float64)
 
 
 def partition_seed(seed, partition):

@@ -33,43 +33,37 @@ from sklearn.utils import check_array
 
 from ._compat import _safe_indexing
 from ._dask import (
-    base_seed,
     gumbel_keys,
     is_dask_collection,
+    lazy_log_weights,
     partition_seed,
-    predict_lazily,
     row_uniforms,
 )
-from ._validation import check_weights
+from ._protocol import RATIO_ESTIMATOR, derive_seed
+from ._sir_sampling import check_log_weights, log_of_weights
 
 __all__ = ["sample_without_replacement", "stratified_subsample"]
 
 _KEY = "_skratio_key"
 
 
-def _log_weight(values, log):
-    """Log-weights from weights (checked) or log-weights (checked)."""
-    values = np.asarray(values, dtype=np.float64)
-    if not (values < np.inf).all():
-        problem = "NaN" if np.isnan(values).any() else "infinite"
-        raise ValueError(f"The weights include {problem} values.")
-    if log:
-        return values
-    if (values < 0).any():
-        raise ValueError("The weights must be non-negative.")
-    with np.errstate(divide="ignore"):
-        return np.log(values)
+def _source(ratio_estimator):
+    return f"{type(ratio_estimator).__name__}.predict_log_weight"
 
 
-def _keys_of_chunk(values, seed, log, block_info=None):
+def _keys_of_chunk(log_weight, seed, block_info=None):
     start = block_info[0]["array-location"][0][0]
-    return gumbel_keys(_log_weight(values, log), seed, start)
+    return gumbel_keys(log_weight, seed, start)
 
 
-def _keys_of_partition(partition, method, log, seed, partition_info=None):
+def _keys_of_partition(partition, ratio_estimator, seed, partition_info=None):
     import pandas as pd
 
-    log_weight = _log_weight(method(partition), log)
+    log_weight = check_log_weights(
+        ratio_estimator.predict_log_weight(partition),
+        _source(ratio_estimator),
+        len(partition),
+    )
     seed = partition_seed(seed, partition_info["number"])
     return pd.Series(gumbel_keys(log_weight, seed, 0), index=partition.index)
 
@@ -92,10 +86,12 @@ def _checked_rows(rows):
     return rows.drop(columns=_KEY)
 
 
-def _weight_method(ratio_estimator):
-    if hasattr(ratio_estimator, "predict_log_weight"):
-        return ratio_estimator.predict_log_weight, True
-    return ratio_estimator.predict_weight, False
+def _check_ratio_estimator(ratio_estimator):
+    if not RATIO_ESTIMATOR.is_satisfied_by(ratio_estimator):
+        raise TypeError(
+            "The 'ratio_estimator' parameter of sample_without_replacement must "
+            f"be {RATIO_ESTIMATOR}; got {ratio_estimator!r}."
+        )
 
 
 def _check_n_samples(n_samples, n_rows):
@@ -128,9 +124,12 @@ def sample_without_replacement(
         The rows to draw from, e.g. embeddings of a large corpus.
     n_samples : int >= 1
         Rows to draw; at most the number of rows of positive weight.
-    ratio_estimator : fitted estimator with ``predict_weight``, default=None
-        Gives the weights (its ``predict_log_weight`` when it has one), chunk
-        by chunk. Needed unless ``sample_weight`` is given.
+    ratio_estimator : fitted ratio estimator, default=None
+        Gives the weights through its ``predict_log_weight``, chunk by chunk:
+        any object of the ratio-estimator protocol (``fit``,
+        ``fit_predict_weight``, ``predict_log_weight``, ``predict_weight``),
+        e.g. a fitted :class:`~skratio.DensityRatioEstimator`. Needed unless
+        ``sample_weight`` is given.
     sample_weight : dask array or array-like of shape (n_rows,), default=None
         Non-negative, finite weights of the rows (not for a dask DataFrame:
         there, weights come from ``ratio_estimator``).
@@ -176,22 +175,26 @@ def sample_without_replacement(
             "sample_without_replacement needs weights: pass a fitted "
             "ratio_estimator or sample_weight."
         )
-    seed = base_seed(random_state)
+    if sample_weight is None:
+        _check_ratio_estimator(ratio_estimator)
+    seed = derive_seed(random_state)
     if is_dask_collection(X):
         return _sample_dask(X, n_samples, ratio_estimator, sample_weight, seed)
     X_checked = check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False)
-    _check_n_samples(n_samples, X_checked.shape[0])
+    n_rows = X_checked.shape[0]
+    _check_n_samples(n_samples, n_rows)
     if sample_weight is None:
-        method, log = _weight_method(ratio_estimator)
-        values = method(X)
-    else:
-        values, log = check_weights(sample_weight, "sample_weight"), False
-    if np.shape(values) != (X_checked.shape[0],):
-        raise ValueError(
-            f"Expected one weight per row, shape ({X_checked.shape[0]},); got "
-            f"shape {np.shape(values)}."
+        log_weight = check_log_weights(
+            ratio_estimator.predict_log_weight(X), _source(ratio_estimator), n_rows
         )
-    keys = gumbel_keys(_log_weight(values, log), seed, 0)
+    else:
+        log_weight = log_of_weights(sample_weight, "sample_weight")
+        if log_weight.shape != (n_rows,):
+            raise ValueError(
+                f"sample_weight must have one value per row, shape ({n_rows},); "
+                f"got shape {log_weight.shape}."
+            )
+    keys = gumbel_keys(log_weight, seed, 0)
     top = np.argpartition(keys, len(keys) - n_samples)[len(keys) - n_samples :]
     top = top[np.argsort(keys[top])[::-1]]
     _check_enough_positive(keys[top])
@@ -209,21 +212,21 @@ def _sample_dask(X, n_samples, ratio_estimator, sample_weight, seed):
                 "sample_weight is for arrays."
             )
         _check_n_samples(n_samples, None)
-        method, log = _weight_method(ratio_estimator)
         import pandas as pd
 
         keys = X.map_partitions(
-            _keys_of_partition, method, log, seed, meta=pd.Series(dtype=np.float64)
+            _keys_of_partition,
+            ratio_estimator,
+            seed,
+            meta=pd.Series(dtype=np.float64),
         )
         rows = X.assign(**{_KEY: keys}).nlargest(n_samples, _KEY)
         return rows.map_partitions(_checked_rows, meta=X._meta)
     _check_n_samples(n_samples, X.shape[0])
-    if sample_weight is None:
-        method, log = _weight_method(ratio_estimator)
-        values = predict_lazily(method, X)
-    else:
-        values, log = da.asarray(sample_weight).rechunk((X.chunks[0],)), False
-    keys = values.map_blocks(_keys_of_chunk, seed, log, dtype=np.float64)
+    if sample_weight is not None:
+        sample_weight = da.asarray(sample_weight).rechunk((X.chunks[0],))
+    log_weight = lazy_log_weights(X, sample_weight, ratio_estimator)
+    keys = log_weight.map_blocks(_keys_of_chunk, seed, dtype=np.float64)
     top = da.argtopk(keys, n_samples)
     # The positions first, then the rows: in one graph, every chunk of X
     # would stay in memory until the last chunk's keys are known.
@@ -297,7 +300,7 @@ def stratified_subsample(X, y, n_per_domain, *, random_state=None):
     >>> np.bincount(y_sub).tolist()
     [3, 3]
     """
-    seed = base_seed(random_state)
+    seed = derive_seed(random_state)
     if is_dask_collection(X) or is_dask_collection(y):
         import dask
         import dask.array as da

@@ -28,11 +28,11 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from skratio import DensityRatioEstimator, SIRResampler  # noqa: E402
 from skratio._dask import (  # noqa: E402
-    base_seed,
     is_dask_collection,
     partition_seed,
     predict_lazily,
 )
+from skratio._protocol import derive_seed  # noqa: E402
 from skratio.dask import (  # noqa: E402
     sample_without_replacement,
     stratified_subsample,
@@ -69,13 +69,19 @@ def forbid_compute():
 
 
 class CategoryRatio(BaseEstimator):
-    """Weight ``weights[c]`` of a row whose first feature is the category ``c``."""
+    """Weight ``weights[c]`` of a row whose first feature is the category ``c``.
+
+    A ratio estimator of the protocol with nothing to fit.
+    """
 
     def __init__(self, weights=(1.0,)):
         self.weights = weights
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         return self
+
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        return self.predict_weight(X)
 
     def __sklearn_is_fitted__(self):
         return True
@@ -187,7 +193,7 @@ def test_blockwise_sir_equals_in_memory_sir_per_chunk(client, forbid_compute):
     assert X_res.shape == (3000 // 6, 4)
     assert np.array_equal(X_res, X[indices]) and np.array_equal(y_res, labels[indices])
     # Chunk i is resampled as in memory with random_state=partition_seed(.., i).
-    seed = base_seed(5)
+    seed = derive_seed(5)
     bounds = [0, 996, 1998, 3000]
     for chunk in range(3):
         rows = slice(bounds[chunk], bounds[chunk + 1])
@@ -486,3 +492,64 @@ def test_blockwise_sir_rows_of_the_wrong_length_are_an_error(y, sample_weight, m
     weights = da.ones(50, chunks=10) if sample_weight is None else sample_weight
     with pytest.raises(ValueError, match=message):
         SIRResampler(k=2).fit_resample(X, y, sample_weight=weights)
+
+
+def test_predict_lazily_refuses_a_prediction_of_the_wrong_length():
+    # dask would otherwise declare chunks the values do not fill.
+    def one_too_many(rows):
+        return np.zeros(len(rows) + 1)
+
+    prediction = predict_lazily(one_too_many, da.zeros((10, 2), chunks=5))
+    with pytest.raises(ValueError, match=r"one value per row, shape \(5,\)"):
+        prediction.compute(scheduler="sync")
+
+
+def test_blockwise_sir_positions_of_chunks_of_unknown_length():
+    # A filter makes the chunks' lengths unknown until computed (6 or 7 of
+    # each 10 rows are kept): the positions are still those of X's rows.
+    X = da.from_array(np.arange(60.0).reshape(-1, 1), chunks=10)
+    X = X[X[:, 0] % 3 != 0]
+    kept = np.arange(60.0)[np.arange(60) % 3 != 0]
+    sir = SIRResampler(k=2, random_state=0)
+    with pytest.warns(UserWarning, match="Blockwise SIR"):
+        X_res, indices = dask.compute(
+            sir.fit_resample(X, sample_weight=X[:, 0] + 1.0),
+            sir.sample_indices_,
+            scheduler="sync",
+        )
+    assert indices.dtype.kind == "i"
+    assert len(indices) == 3 * 3 + 3 * 3
+    assert np.array_equal(X_res[:, 0], kept[indices])
+
+
+@pytest.mark.parametrize("weighed_by", ["sample_weight", "ratio_estimator"])
+def test_blockwise_sir_passes_over_a_chunk_emptied_by_a_filter(weighed_by):
+    X = da.from_array(np.arange(30.0).reshape(-1, 1), chunks=10)
+    X = X[X[:, 0] >= 10]
+    if weighed_by == "sample_weight":
+        sir, weights = SIRResampler(k=4, random_state=0), X[:, 0]
+    else:
+        sir, weights = SIRResampler(CategoryRatio(np.ones(30)), k=4), None
+    # Chunk 0 has no row left; chunks 1 and 2 leave 2 of their 10 rows out.
+    with pytest.warns(UserWarning, match="has 10 rows, so 2 of them") as record:
+        X_res, indices = dask.compute(
+            sir.fit_resample(X, sample_weight=weights),
+            sir.sample_indices_,
+            scheduler="sync",
+        )
+    assert sum("Blockwise SIR" in str(w.message) for w in record) == 2
+    assert len(X_res) == 2 + 2
+    assert np.array_equal(X_res[:, 0], indices + 10.0)
+
+
+def test_sample_without_replacement_asks_for_the_ratio_protocol():
+    class WeightOnly(BaseEstimator):
+        def fit(self, X, y=None):
+            return self
+
+        def predict_weight(self, X):
+            return np.ones(len(X))
+
+    message = "'ratio_estimator' parameter of sample_without_replacement"
+    with pytest.raises(TypeError, match=message):
+        sample_without_replacement(np.zeros((10, 1)), 3, WeightOnly())
