@@ -39,6 +39,8 @@ from skratio.dask import (  # noqa: E402
 )
 from skratio.datasets import make_gaussian_shift  # noqa: E402
 
+from _helpers import CategoryRatio, chi_square_pvalue  # noqa: E402
+
 ALPHA = 0.001
 SOURCE_P = np.array([0.5, 0.3, 0.2])
 CATEGORY_WEIGHTS = np.array([0.2, 1.0, 4.0])
@@ -68,46 +70,9 @@ def forbid_compute():
     return dask.config.set(scheduler=_no_compute)
 
 
-class CategoryRatio(BaseEstimator):
-    """Weight ``weights[c]`` of a row whose first feature is the category ``c``.
-
-    A ratio estimator of the protocol with nothing to fit.
-    """
-
-    def __init__(self, weights=(1.0,)):
-        self.weights = weights
-
-    def fit(self, X, y=None, sample_weight=None):
-        return self
-
-    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
-        return self.predict_weight(X)
-
-    def __sklearn_is_fitted__(self):
-        return True
-
-    def predict_weight(self, X):
-        return np.asarray(self.weights, dtype=float)[np.asarray(X)[:, 0].astype(int)]
-
-    def predict_log_weight(self, X):
-        # A zero weight is a log-weight of -inf, on purpose.
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_weight(X))
-
-
 def _fitted_ratio():
     X, y, _ = make_gaussian_shift(1500, 1500, n_features=4, random_state=0)
     return DensityRatioEstimator(LogisticRegression()).fit(X, y), X, y
-
-
-def chi_square_pvalue(categories, expected_proba):
-    observed = np.bincount(
-        np.asarray(categories).ravel().astype(int), minlength=len(expected_proba)
-    )
-    expected = observed.sum() * np.asarray(expected_proba)
-    # The chi-square approximation needs expected counts of at least 5.
-    assert expected.min() >= 5
-    return stats.chisquare(observed, expected).pvalue
 
 
 def test_is_dask_collection_imports_nothing():

@@ -41,6 +41,8 @@ from skratio import (
 from skratio.datasets import make_gaussian_shift
 from skratio.metrics import frechet_distance
 
+from _helpers import CategoryRatio, chi_square_pvalue
+
 ALPHA = 0.001
 
 
@@ -90,23 +92,6 @@ class GaussianShiftRatio(FixedRatio):
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = True
         return tags
-
-
-class CategoryRatio(FixedRatio):
-    """Weight ``weights[c]`` for a row whose first feature is the category ``c``.
-
-    Zero weights are log-weights of ``-inf``.
-    """
-
-    def __init__(self, weights=(1.0,)):
-        self.weights = weights
-
-    def predict_weight(self, X):
-        return np.asarray(self.weights, dtype=float)[np.asarray(X)[:, 0].astype(int)]
-
-    def predict_log_weight(self, X):
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_weight(X))
 
 
 class BrokenRatio(FixedRatio):
@@ -176,18 +161,6 @@ def pool_sir_distribution(k, counts, weights):
     return exact_sir_distribution(
         k, weights, lambda n: stats.multivariate_hypergeom.pmf(n, m=counts, n=k)
     )
-
-
-def chi_square_pvalue(categories, expected_proba):
-    """Pearson chi-square p-value of observed categories against probabilities."""
-    n_categories = len(expected_proba)
-    observed = np.bincount(
-        np.asarray(categories).ravel().astype(int), minlength=n_categories
-    )
-    expected = observed.sum() * np.asarray(expected_proba)
-    # The chi-square approximation needs expected counts of at least 5.
-    assert expected.min() >= 5
-    return stats.chisquare(observed, expected).pvalue
 
 
 # The setting of the distribution tests: candidates of three categories, the
