@@ -309,6 +309,29 @@ def test_large_values_are_standardised_and_too_large_ones_refused(mixture, gener
         clone(generator).fit(X * 1e40)
 
 
+@pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
+def test_likelihoods_and_samples_follow_the_units_of_the_data(mixture, generator):
+    X, _ = mixture
+    # Times 4, a power of two, every float operation of the standardisation
+    # is exact, so the model trained on 4 X sees the same standardised rows
+    # and learns the same parameters. Its samples are then 4 times the
+    # others, and by the change of variables its density at 4 x is
+    # p(x) / 4^d: the log-likelihoods differ by d log 4 (the standardisation's
+    # log-Jacobian; without it they would be equal).
+    model = clone(generator).fit(X)
+    scaled = clone(generator).fit(4 * X)
+    np.testing.assert_array_equal(
+        scaled.sample(100, random_state=0), 4 * model.sample(100, random_state=0)
+    )
+    if hasattr(model, "score_samples"):
+        np.testing.assert_allclose(
+            scaled.score_samples(4 * X[:100]),
+            model.score_samples(X[:100]) - X.shape[1] * np.log(4),
+            rtol=0,
+            atol=1e-5,
+        )
+
+
 @pytest.mark.parametrize("scale", [1e40, 1e-50])
 @pytest.mark.parametrize("generator", TINY, ids=TINY_IDS)
 def test_weight_scale_beyond_float32_changes_nothing(mixture, generator, scale):

@@ -14,17 +14,19 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
+import zuko
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit, unpack_data
+from torch.distributions import AffineTransform
 from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
 
 from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from .._generators import MAX_SEED
+from .._protocol import derive_seed
 from .._validation import IntegerInterval, check_positive_int
 
-_MAX_SEED = np.iinfo(np.int32).max
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # The colours skorch's epoch table puts around the best scores.
 _ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
@@ -72,7 +74,7 @@ def seeded(random_state, device="cpu"):
     was; the data loader's shuffling, dropout and any sampling inside are
     reproducible for a fixed ``random_state``.
     """
-    seed = int(check_random_state(random_state).randint(_MAX_SEED))
+    seed = derive_seed(random_state)
     devices = [torch.device(device).index or 0] if device == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
@@ -111,11 +113,15 @@ def weighted_mean(loss, weight, normalize):
     return (weight * loss).mean()
 
 
-class Standardize(torch.nn.Module):
-    """An affine bijection to zero mean and unit scale, with its log-Jacobian.
+class Standardize(zuko.flows.LazyTransform):
+    """The standardisation ``x -> (x - mean) / scale`` as a zuko lazy transform.
 
-    The moments are fixed at construction (weighted moments of the training
-    rows) and stored as buffers, so they travel with ``state_dict``.
+    Called, it gives a torch transform that carries its log-Jacobian: first in
+    the chain of a zuko flow, or of a
+    :class:`zuko.distributions.NormalizingFlow`, it puts the likelihood in the
+    units of the data; its ``inv`` maps standardised rows back. The moments
+    are fixed at construction (:func:`weighted_moments` of the training rows)
+    and stored as float32 buffers, so they travel with ``state_dict``.
     """
 
     def __init__(self, mean, scale):
@@ -123,12 +129,11 @@ class Standardize(torch.nn.Module):
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
 
-    def forward(self, x):
-        """Standardised rows and ``log |det d z / d x|`` (the same for every row)."""
-        return (x - self.mean) / self.scale, -torch.log(self.scale).sum()
-
-    def inverse(self, z):
-        return z * self.scale + self.mean
+    def forward(self, c=None):
+        """The transform; ``c``, a flow's context, is ignored."""
+        # The inverse of x = mean + scale * z computes (x - mean) / scale,
+        # without rounding 1 / scale to float32 first.
+        return AffineTransform(self.mean, self.scale, event_dim=1).inv
 
 
 def weighted_moments(X, sample_weight):
@@ -155,7 +160,7 @@ class BatchLoader(torch.utils.data.DataLoader):
         # Training shuffles with a generator seeded from torch's global state
         # (which fit seeds); other passes get their own generator, so that
         # predicting draws nothing from the global state.
-        seed = int(torch.randint(_MAX_SEED, ())) if shuffle else 0
+        seed = int(torch.randint(MAX_SEED, ())) if shuffle else 0
         generator = torch.Generator().manual_seed(seed)
         order = (
             RandomSampler(dataset, generator=generator)
@@ -360,16 +365,16 @@ class TorchEstimatorMixin:
         return ValidSplit(
             self.validation_fraction,
             stratified=stratified,
-            random_state=check_random_state(self.random_state).randint(_MAX_SEED),
+            random_state=derive_seed(self.random_state),
         )
 
     def _fit_net(
         self, net_class, build_module, X, y, sample_weight, stratified=False, **kwargs
     ):
-        """Train ``net_class`` around the module ``build_module()``; return the net.
+        """Train ``net_class`` around the module ``build_module()``.
 
-        The module is built under the estimator's seed, so its initial
-        parameters are reproducible too.
+        Sets the fitted ``net_`` and ``device_``. The module is built under the
+        estimator's seed, so its initial parameters are reproducible too.
         """
         device = resolve_device(self.device)
         # A failed fit leaves no net from an earlier fit behind.
@@ -403,7 +408,8 @@ class TorchEstimatorMixin:
             net.normalize_weights = self.normalize_weights
             net.fit(inputs, y)
             self._check_trained(net, X)
-        return net
+        self.net_ = net
+        self.device_ = net.device
 
     # What the net's forward pass gives, for the messages of _check_trained.
     _forward_output = "log-odds"
@@ -440,7 +446,7 @@ class GenerativeMixin(TorchEstimatorMixin):
     scale)``, which returns a torch module with ``sample(n)`` (rows in the
     input space) and whose ``forward`` the net trains on; ``mean`` and
     ``scale`` are the weighted moments of the training rows, for a
-    standardising first layer.
+    :class:`Standardize` transform.
     """
 
     _net_class = GenerativeNet
@@ -488,7 +494,7 @@ class GenerativeMixin(TorchEstimatorMixin):
         sample_weight = self._validate_weights(sample_weight, X)
         self._check_rows(X)
         mean, scale = weighted_moments(X, sample_weight)
-        self.net_ = self._fit_net(
+        self._fit_net(
             self._net_class,
             lambda: self._build_module(X.shape[1], mean, scale),
             X,
@@ -496,7 +502,6 @@ class GenerativeMixin(TorchEstimatorMixin):
             sample_weight,
             **self._net_kwargs(),
         )
-        self.device_ = self.net_.device
         return self
 
     def _net_kwargs(self):

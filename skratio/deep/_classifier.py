@@ -200,7 +200,7 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"({self.classes_[0]!r})."
             )
         sample_weight = self._validate_weights(sample_weight, X)
-        self.net_ = self._fit_net(
+        self._fit_net(
             _WeightedBinaryNet,
             lambda: mlp(
                 X.shape[1],
@@ -217,7 +217,6 @@ class MLPDomainClassifier(TorchEstimatorMixin, ClassifierMixin, BaseEstimator):
             criterion__reduction="none",
             optimizer__weight_decay=self.weight_decay,
         )
-        self.device_ = self.net_.device
         return self
 
     def decision_function(self, X):

@@ -23,31 +23,29 @@ _ARCHITECTURES = {
 
 
 class _FlowModule(torch.nn.Module):
-    """A standardising layer followed by a zuko flow; ``forward`` is the NLL."""
+    """A zuko flow whose first transform standardises; ``forward`` is the NLL."""
 
-    def __init__(self, standardize, flow):
+    def __init__(self, flow):
         super().__init__()
-        self.standardize = standardize
         self.flow = flow
 
     def log_prob(self, x):
-        z, log_det = self.standardize(x)
-        return self.flow().log_prob(z) + log_det
+        return self.flow().log_prob(x)
 
     def forward(self, x):
         return -self.log_prob(x)
 
     def sample(self, n_samples):
-        return self.standardize.inverse(self.flow().sample((n_samples,)))
+        return self.flow().sample((n_samples,))
 
 
 class Flow(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
     """A normalizing flow with exact likelihoods, trained with sample weights.
 
     The transforms come from :mod:`zuko.flows` (affine coupling as in RealNVP,
-    masked autoregressive as in MAF, or neural spline flows) on top of a fixed
-    standardising first layer (the weighted mean and standard deviation of the
-    training rows, with its Jacobian in the likelihood). Training minimises the
+    masked autoregressive as in MAF, or neural spline flows) after a fixed
+    standardising first transform (the weighted mean and standard deviation of
+    the training rows, with its Jacobian in the likelihood). Training minimises the
     weighted negative log-likelihood, the mean over each mini-batch of
     ``w_i * (-log p(x_i))``, so that :class:`skratio.WeightedGenerativeTrainer`
     can debias it (Algorithm 1 of Choi et al. 2020).
@@ -97,8 +95,9 @@ class Flow(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
     Attributes
     ----------
     net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the torch module (the
-        standardising layer ``standardize`` and the zuko flow ``flow``).
+        The trained skorch net; ``net_.module_`` is the torch module, whose
+        ``flow`` is the zuko flow (the standardisation first in its
+        ``transform``).
         ``net_.save_params(f_params=..., use_safetensors=True)`` saves the
         parameters.
     device_ : str
@@ -175,7 +174,12 @@ class Flow(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
             transforms=self.n_transforms,
             hidden_features=tuple(self.hidden_layer_sizes),
         )
-        return _FlowModule(Standardize(mean, scale), flow)
+        # The standardisation comes first on the way from the data to the
+        # base distribution, so zuko adds its log-Jacobian to the likelihood
+        # and undoes it last when sampling.
+        return _FlowModule(
+            zuko.flows.Flow([Standardize(mean, scale), flow.transform], flow.base)
+        )
 
     def score_samples(self, X):
         """Exact log-density of each row.

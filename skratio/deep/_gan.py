@@ -35,10 +35,10 @@ class _GANModule(torch.nn.Module):
         return self.discriminator(packs).squeeze(-1)
 
     def forward(self, x):
-        return self.discriminate(self.standardize(x)[0])
+        return self.discriminate(self.standardize()(x))
 
     def sample(self, n_samples):
-        return self.standardize.inverse(self.generate(n_samples))
+        return self.standardize().inv(self.generate(n_samples))
 
 
 class _ResamplingGANNet(GANNet):

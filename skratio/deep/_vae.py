@@ -7,6 +7,7 @@ import zuko
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import distributions as D
+from zuko.distributions import NormalizingFlow
 
 from .._compat import StrOptions
 from .._validation import IntegerInterval, check_positive_int
@@ -75,31 +76,33 @@ class _VAEModule(torch.nn.Module):
         return D.Independent(standard, 1)
 
     def _encode(self, x):
-        """Rows in model space, their log-Jacobian, and q(z | x)."""
-        if self.standardize is None:
-            z_x, log_det = x, 0.0
-        else:
-            z_x, log_det = self.standardize(x)
-        loc, log_scale = self.encoder(z_x).chunk(2, dim=-1)
+        """The posterior q(z | x), the encoder reading standardised rows."""
+        if self.standardize is not None:
+            x = self.standardize()(x)
+        loc, log_scale = self.encoder(x).chunk(2, dim=-1)
         log_scale = log_scale.clamp(_LOG_SCALE_MIN, _LOG_SCALE_MAX)
-        return z_x, log_det, D.Independent(D.Normal(loc, log_scale.exp()), 1)
+        return D.Independent(D.Normal(loc, log_scale.exp()), 1)
 
     def _decode(self, z):
+        """The likelihood p(x | z), over rows in the units of the data."""
         out = self.decoder(z)
         if self.decoder_kind == "bernoulli":
             return D.Independent(D.Bernoulli(logits=out, validate_args=False), 1)
         scale = self.decoder_log_scale.clamp(_LOG_SCALE_MIN, _LOG_SCALE_MAX).exp()
-        return D.Independent(D.Normal(out, scale), 1)
+        # A Gaussian over standardised rows, carried to the data's units by
+        # the standardisation as a zuko flow, which adds its log-Jacobian.
+        return NormalizingFlow(
+            self.standardize(), D.Independent(D.Normal(out, scale), 1)
+        )
 
     def log_importance_weights(self, x, n_importance_samples):
         """``log p(x, z_k) - log q(z_k | x)`` for ``k < K`` draws: shape (K, n)."""
-        z_x, log_det, posterior = self._encode(x)
+        posterior = self._encode(x)
         z = posterior.rsample((n_importance_samples,))
         return (
-            self._decode(z).log_prob(z_x)
+            self._decode(z).log_prob(x)
             + self.prior().log_prob(z)
             - posterior.log_prob(z)
-            + log_det
         )
 
     def iwae_bound(self, x, n_importance_samples):
@@ -113,8 +116,7 @@ class _VAEModule(torch.nn.Module):
 
     def sample(self, n_samples):
         z = self.prior().sample((n_samples,))
-        drawn = self._decode(z).sample()
-        return drawn if self.standardize is None else self.standardize.inverse(drawn)
+        return self._decode(z).sample()
 
 
 class VAE(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
@@ -125,8 +127,9 @@ class VAE(LikelihoodMixin, GenerativeMixin, DensityMixin, BaseEstimator):
     or flow prior ``p(z)``. Training maximises the evidence lower bound (ELBO),
     one reparameterised draw per row, each row's term weighted as in
     Algorithm 1 of Choi et al. (2020): the mean over each mini-batch of
-    ``w_i * (-ELBO_i)``. With the Gaussian decoder the rows are standardised
-    first (weighted moments; the Jacobian is part of the likelihood).
+    ``w_i * (-ELBO_i)``. With the Gaussian decoder the encoder reads
+    standardised rows (weighted moments) and the decoder's Gaussian over them
+    is carried back to the data's units, its Jacobian in the likelihood.
 
     Parameters
     ----------
