@@ -6,10 +6,11 @@ generative model's samples).
 """
 
 from ._calibration import CalibratedRatio
+from ._classifier_params import default_classifier
 from ._corrected import CorrectedGenerator
 from ._domains import stack_domains
 from ._multisource import MultiSourceRatio
-from ._ratio import DensityRatioEstimator, default_classifier
+from ._ratio import DensityRatioEstimator
 from ._reweight import ReweightedEstimator
 from ._sir import SIRResampler
 from ._telescoping import TelescopingRatio

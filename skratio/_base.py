@@ -1,15 +1,17 @@
 """The ratio-estimator protocol, stated once.
 
-A ratio estimator turns a probabilistic domain classifier ``c(x) = P(y=1 | x)``
-into density ratios ``w(x) = p_1(x) / p_0(x)``. :class:`BaseRatioEstimator`
+A ratio estimator turns a probabilistic domain classifier into density ratios
+``w_k(x) = p_target(x) / p_k(x)`` of a target against K sources (K = 1 for the
+two-domain estimators: ``w(x) = p_1(x) / p_0(x)``). :class:`BaseRatioEstimator`
 holds every public method (``fit``, ``fit_predict_weight``,
 ``predict_log_weight``, ``predict_weight``, ``predict_proba``, ``predict``,
 ``score``); each validates its input once and calls a few small hooks that the
 leaves (:class:`~skratio.DensityRatioEstimator`,
-:class:`~skratio.CalibratedRatio`) define:
+:class:`~skratio.CalibratedRatio`, :class:`~skratio.TelescopingRatio`,
+:class:`~skratio.MultiSourceRatio`) define:
 
 ``_domain_classifier(sparse_input)``
-    The unfitted classifier to fit on 0/1 domain labels.
+    The unfitted classifier to fit on the encoded domain labels.
 ``_classifier_fit_params(sample_weight)``
     The keyword arguments of that classifier's ``fit`` (routed weights).
 ``_ratio_options()``
@@ -19,25 +21,40 @@ leaves (:class:`~skratio.DensityRatioEstimator`,
 ``_fitted_hook(X, y_encoded, sample_weight, weights_given)``
     Optional: extra fitted attributes (e.g. calibration diagnostics).
 ``_encode_labels(y)``
-    Optional: ``(classes_, y_encoded)``; the two-domain rule by default.
+    Optional: ``(classes_, y_encoded)``, the sources first and the target
+    last; the two-domain rule by default.
 ``_log_odds(classifier, X)``
-    Optional: the log-odds of a fitted classifier; by default
+    Optional: the log-odds ``log c_target(x) - log c_k(x)`` of a fitted
+    classifier, shape (n,) for one source or (n, K); by default
     :func:`~skratio._weights.domain_log_odds`, bounded by the range of
     floating-point probabilities.
 ``_calibration_method()``
-    Optional: ``"sigmoid"`` or ``"temperature"`` to calibrate the log-odds on
-    held-out rows (:mod:`skratio._scaling`), ``None`` (the default) not to.
+    Optional: ``"sigmoid"`` or ``"temperature"`` to calibrate the log-odds of
+    a two-domain classifier on held-out rows (:mod:`skratio._scaling`),
+    ``None`` (the default) not to.
+
+and, for an estimator of several sources, how the K columns are shown (by
+default, as the one source of a two-domain estimator):
+``_record_prior_ratios(prior_ratios)`` and ``_fitted_prior_ratios()`` (the
+fitted attribute of the K prior ratios ``n_k / n_target``),
+``_overlap_attribute(diagnostics)`` (``overlap_`` from the K held-out
+diagnostics), ``_source_column(source)`` (the column that
+:meth:`~BaseRatioEstimator.predict_log_weight` returns),
+``_row_log_weight(log_weight, y_encoded)`` (each row's out-of-fold weight) and
+``_domain_log_proba(X)`` (the log-likelihoods :meth:`~BaseRatioEstimator.score`
+averages).
 
 Every estimator records held-out overlap diagnostics (``overlap_``) in
 :meth:`~BaseRatioEstimator.fit_predict_weight` and warns with
 :class:`~skratio.PoorOverlapWarning` when they show the samples barely overlap.
 
 The arithmetic of the weights (prior correction, flattening, clipping) lives in
-module-level functions of :mod:`skratio._weights`.
+module-level functions of :mod:`skratio._weights`; the folds and the held-out
+calibration in :mod:`skratio._crossfit`.
 """
 
 from abc import ABCMeta, abstractmethod
-from numbers import Integral
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -45,44 +62,44 @@ from scipy.special import expit
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import process_routing
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ._compat import _check_sample_weight, _fit_context, _routing_enabled
+from ._crossfit import (
+    CALIBRATION_FOLDS,
+    as_columns,
+    calibrated_log_weight,
+    cross_fitting_folds,
+    fit_calibration,
+    held_out_log_odds,
+    prior_ratios,
+)
 from ._dask import is_dask_collection, predict_lazily
 from ._diagnostics import warn_if_poor_overlap
-from ._domains import SOURCE, TARGET, check_domain_labels, encode_domain_labels
-from ._scaling import (
-    IDENTITY,
-    fit_log_odds_scaling,
-    replace_saturated,
-    saturation_bounds,
+from ._domains import check_domain_labels, encode_domain_labels
+from ._scaling import IDENTITY, replace_saturated
+from ._validation import (
+    EPS,
+    check_class_weight_labels,
+    check_no_text_columns,
+    check_weights,
 )
-from ._validation import check_class_weight_labels, check_no_text_columns
 from ._weights import (
     check_no_resampling,
     domain_log_odds,
     postprocess_log_weight,
-    prior_ratio_from_counts,
     warn_if_weights_collapse,
 )
-from .metrics import negative_cross_entropy, overlap_diagnostics
+from .metrics import overlap_diagnostics
 
 # Rows weighed at once by predict_log_weight: the classifier's intermediate
 # arrays (a pipeline's scaled copy of X, the probabilities) then take a bounded
 # amount of memory however many rows are predicted, and a chunk of 2**16 rows
 # of a few dozen features stays in the CPU cache's reach.
 PREDICT_CHUNK_ROWS = 2**16
-
-# Folds of the held-out log-odds that ``fit`` calibrates on. Two folds fit the
-# classifier twice on half the rows, about the cost of one more fit on all of
-# them, and give every row a held-out log-odds; fit_predict_weight calibrates
-# on its own cross-fitting folds instead, at no extra cost.
-CALIBRATION_FOLDS = 2
 
 
 def _sample_weight_keys(classifier):
@@ -144,83 +161,16 @@ def index_fit_params(params, indices, n_samples):
     }
 
 
-def _fold_log_odds(
-    classifier,
-    X,
-    y_encoded,
-    sample_weight,
-    fit_params,
-    train,
-    test,
-    prior_ratio,
-    log_odds,
-):
-    """Fit a clone on ``train``: ``(log gamma, log-odds of the test rows)``."""
-    classifier = clone(classifier)
-    classifier.fit(
-        X[train], y_encoded[train], **index_fit_params(fit_params, train, X.shape[0])
-    )
-    if prior_ratio is None:
-        prior_ratio = prior_ratio_from_counts(
-            y_encoded[train], sample_weight[train], classifier
+def source_position(classes, source):
+    """Position of the label ``source`` among the sources ``classes[:-1]``."""
+    sources = classes[:-1].tolist()
+    matches = [i for i, label in enumerate(sources) if label == source]
+    if not matches:
+        raise ValueError(
+            f"source={source!r} is not one of the source labels {sources} (the "
+            f"target is {classes[-1]!r})."
         )
-    return np.log(prior_ratio), log_odds(classifier, X[test])
-
-
-def fit_calibration(log_prior, log_odds, y_encoded, sample_weight, method):
-    """Calibration of held-out log-odds: ``(scale, shift, bounds, log_count_ratio)``.
-
-    The classifier's log-odds carry its class weights and the prior it was
-    trained under (hence the per-row ``log_prior``, from the prior ratio of the
-    fold that held the row out), while the held-out labels carry the domains'
-    actual proportions ``n_0 / n_1``. The calibration is therefore fitted to
-    ``s + log_prior - log(n_0 / n_1)``, the log-odds of a classifier trained
-    on the proportions as they are, and :func:`calibrated_log_weight` adds
-    ``log(n_0 / n_1)`` back: the prior counts once. (Fitting the raw log-odds
-    and adding ``log_prior`` afterwards counted a class weight of 10 twice:
-    every weight 10 times too large or too small.) Saturated log-odds (a
-    probability of exactly 0 or 1) are bounded first
-    (:func:`~skratio._scaling.saturation_bounds`).
-    """
-    bounds = saturation_bounds(log_odds)
-    log_count_ratio = np.log(prior_ratio_from_counts(y_encoded, sample_weight))
-    scale, shift = fit_log_odds_scaling(
-        replace_saturated(log_odds.copy(), bounds) + log_prior - log_count_ratio,
-        y_encoded,
-        sample_weight,
-        method,
-    )
-    return scale, shift, bounds, log_count_ratio
-
-
-def calibrated_log_weight(calibration, log_prior, log_odds):
-    """Log-weights of held-out ``log_odds`` through a :func:`fit_calibration`."""
-    scale, shift, bounds, log_count_ratio = calibration
-    log_odds = replace_saturated(log_odds.copy(), bounds)
-    return log_count_ratio + scale * (log_odds + log_prior - log_count_ratio) + shift
-
-
-def _too_few_rows(estimator_name, y_encoded, n_folds, why):
-    counts = np.bincount(y_encoded, minlength=2)
-    return ValueError(
-        f"{estimator_name} cannot cross-fit: {why}. The domains have "
-        f"{counts[SOURCE]} source and {counts[TARGET]} target rows; each needs "
-        f"rows in the training part of every fold ({n_folds}). Give more rows of the "
-        "smaller domain, or fewer folds (cv=...); fit calibrates on 2 folds unless "
-        "calibration=None."
-    )
-
-
-def check_folds_hold_both_domains(folds, y_encoded, estimator_name):
-    """Refuse cross-fitting folds whose training rows miss a domain."""
-    for position, (train, _) in enumerate(folds):
-        if np.unique(y_encoded[train]).shape[0] < 2:
-            raise _too_few_rows(
-                estimator_name,
-                y_encoded,
-                len(folds),
-                f"the training rows of fold {position} hold only one domain",
-            )
+    return matches[0]
 
 
 def classifier_input_tags(classifier):
@@ -241,17 +191,18 @@ def classifier_input_tags(classifier):
 class BaseRatioEstimator(
     ClassifierMixin, MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta
 ):
-    """Density ratios ``w(x) = p_1(x) / p_0(x)`` from a domain classifier.
+    """Density ratios ``p_target(x) / p_k(x)`` from a domain classifier.
 
     Not for direct use: the public methods of every ratio estimator, which
     validate their input once and call the hooks listed in the module
-    docstring.
+    docstring. Internally the log-odds, prior ratios and log-weights have one
+    column per source (one column for a two-domain estimator).
     """
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
     def _domain_classifier(self, sparse_input=False):
-        """The unfitted classifier to fit on 0/1 domain labels."""
+        """The unfitted classifier to fit on the encoded domain labels."""
 
     @abstractmethod
     def _classifier_fit_params(self, sample_weight):
@@ -282,13 +233,48 @@ class BaseRatioEstimator(
     def _calibration_method(self):
         """``"sigmoid"``, ``"temperature"`` or None: the held-out calibration."""
 
+    def _record_prior_ratios(self, prior_ratios):
+        """Set the fitted attribute of the prior ratios: ``prior_ratio_``."""
+        self.prior_ratio_ = float(prior_ratios[0])
+
+    def _fitted_prior_ratios(self):
+        """The fitted prior ratios ``n_k / n_target``, shape (K,)."""
+        return np.array([self.prior_ratio_])
+
+    def _overlap_attribute(self, diagnostics):
+        """``overlap_`` from the held-out diagnostics of every source."""
+        return diagnostics[0]
+
+    def _source_column(self, source):
+        """The column of the log-weights that ``predict_log_weight`` returns.
+
+        A two-domain estimator has one source: ``None`` or its label.
+        """
+        if source is not None:
+            source_position(self.classes_, source)
+        return 0
+
+    def _row_log_weight(self, log_weight, y_encoded):
+        """Each row's log-weight from the (n, K) ones: the only source's."""
+        return log_weight[:, 0]
+
+    def _domain_log_proba(self, X):
+        """Log-probabilities of the domains (columns as ``classes_``) for ``score``.
+
+        From the target's probability clipped to ``[eps, 1 - eps]``, as the
+        negative cross-entropy (:func:`skratio.metrics.negative_cross_entropy`)
+        reads it.
+        """
+        target = np.clip(self.predict_proba(X)[:, 1], EPS, 1.0 - EPS)
+        return np.column_stack([np.log1p(-target), np.log(target)])
+
     def _log_odds_scaling(self):
         """The fitted ``(scale, shift)`` of the log-odds; the identity if none."""
         return getattr(self, "log_odds_scaling_", IDENTITY)
 
     def _calibrated_log_odds(self, X):
-        """Log-odds of the fitted classifier, through the fitted calibration."""
-        log_odds = self._log_odds(self.classifier_, X)
+        """Log-odds (n, K) of the fitted classifier, through the calibration."""
+        log_odds = as_columns(self._log_odds(self.classifier_, X))
         if hasattr(self, "log_odds_bounds_"):
             replace_saturated(log_odds, self.log_odds_bounds_)
         scale, shift = self._log_odds_scaling()
@@ -350,55 +336,54 @@ class BaseRatioEstimator(
     def _held_out_log_odds(
         self, X, y_encoded, sample_weight, classifier, fit_params, folds
     ):
-        """``(log gamma, log-odds)`` of every row from the fold that held it out."""
-        prior_ratio = self._ratio_options()["prior_ratio"]
-        raw = Parallel(n_jobs=self._cross_fitting_options()["n_jobs"])(
-            delayed(_fold_log_odds)(
-                classifier,
-                X,
-                y_encoded,
-                sample_weight,
-                fit_params,
-                train,
-                test,
-                prior_ratio,
-                self._log_odds,
-            )
-            for train, test in folds
+        """``(log prior ratios, log-odds)`` of every row, (n, K) each, from the
+        fold that held the row out."""
+        return held_out_log_odds(
+            classifier,
+            X,
+            y_encoded,
+            sample_weight,
+            [index_fit_params(fit_params, train, X.shape[0]) for train, _ in folds],
+            folds,
+            self._ratio_options()["prior_ratio"],
+            self._log_odds,
+            self._cross_fitting_options()["n_jobs"],
         )
-        log_prior, log_odds = np.empty(X.shape[0]), np.empty(X.shape[0])
-        for (_, test), (fold_log_prior, fold_log_odds) in zip(folds, raw):
-            log_prior[test] = fold_log_prior
-            log_odds[test] = fold_log_odds
-        return log_prior, log_odds
 
     def _cross_fitting_folds(self, X, y_encoded, cv):
         """The folds of ``cv`` (an int: shuffled, stratified, seeded), checked."""
-        if isinstance(cv, Integral):
-            # A domain of one row leaves the training rows of its fold without
-            # it (scikit-learn's splitter would stop with a vaguer message).
-            if np.bincount(y_encoded, minlength=2).min() < 2:
-                raise _too_few_rows(
-                    type(self).__name__, y_encoded, cv, "a domain has a single row"
-                )
-            cv = StratifiedKFold(
-                cv,
-                shuffle=True,
-                random_state=self._cross_fitting_options()["random_state"],
-            )
-        folds = list(check_cv(cv, y_encoded, classifier=True).split(X, y_encoded))
-        check_folds_hold_both_domains(folds, y_encoded, type(self).__name__)
-        return folds
+        return cross_fitting_folds(
+            X,
+            y_encoded,
+            cv,
+            self._cross_fitting_options()["random_state"],
+            type(self).__name__,
+        )
 
     def _record_overlap(self, y_encoded, held_out_log_weight, sample_weight):
-        """Set ``overlap_`` from held-out log-weights; warn if they show poor overlap.
+        """Set ``overlap_`` from held-out (n, K) log-weights; warn if poor overlap.
 
-        The diagnostics judge the ratio itself, before flattening and clipping.
+        Each source is judged against the target, on the rows of both, by the
+        ratio itself (before flattening and clipping).
         """
-        self.overlap_ = overlap_diagnostics(
-            y_encoded, np.exp(held_out_log_weight), sample_weight=sample_weight
-        )
-        warn_if_poor_overlap(self.overlap_, type(self).__name__)
+        target = held_out_log_weight.shape[1]
+        diagnostics = []
+        for source in range(target):
+            rows = (y_encoded == source) | (y_encoded == target)
+            diagnostics.append(
+                overlap_diagnostics(
+                    (y_encoded[rows] == target).astype(int),
+                    np.exp(held_out_log_weight[rows, source]),
+                    sample_weight=(
+                        None if sample_weight is None else sample_weight[rows]
+                    ),
+                )
+            )
+            name = type(self).__name__
+            if target > 1:
+                name = f"{name} (source {self.classes_.tolist()[source]!r})"
+            warn_if_poor_overlap(diagnostics[-1], name)
+        self.overlap_ = self._overlap_attribute(diagnostics)
 
     def _fit_classifier(
         self,
@@ -415,31 +400,35 @@ class BaseRatioEstimator(
         method = self._calibration_method()
         if method is not None and calibration is None:
             # Calibrate on held-out log-odds of CALIBRATION_FOLDS folds, which
-            # also give the overlap diagnostics at no extra cost.
+            # also give the overlap diagnostics at no extra cost. Calibration
+            # is of a two-domain classifier: one column.
             folds = self._cross_fitting_folds(X, y_encoded, CALIBRATION_FOLDS)
             log_prior, log_odds = self._held_out_log_odds(
                 X, y_encoded, sample_weight, classifier, fit_params, folds
             )
             calibration = fit_calibration(
-                log_prior, log_odds, y_encoded, sample_weight, method
+                log_prior[:, 0], log_odds[:, 0], y_encoded, sample_weight, method
             )
             self._record_overlap(
                 y_encoded,
-                calibrated_log_weight(calibration, log_prior, log_odds),
+                as_columns(
+                    calibrated_log_weight(calibration, log_prior[:, 0], log_odds[:, 0])
+                ),
                 sample_weight if weights_given else None,
             )
         self.classifier_ = clone(classifier).fit(X, y_encoded, **fit_params)
-        prior_ratio = self._ratio_options()["prior_ratio"]
-        self.prior_ratio_ = (
-            float(prior_ratio)
-            if prior_ratio is not None
-            else prior_ratio_from_counts(y_encoded, sample_weight, self.classifier_)
+        fitted_prior_ratios = prior_ratios(
+            self._ratio_options()["prior_ratio"],
+            y_encoded,
+            sample_weight,
+            self.classifier_,
         )
+        self._record_prior_ratios(fitted_prior_ratios)
         if method is not None:
             # predict_log_weight computes log prior_ratio_ + scale * s + shift:
             # the shift that makes it calibrated_log_weight of the final fit.
             scale, shift, self.log_odds_bounds_, log_count_ratio = calibration
-            shift += (1.0 - scale) * (log_count_ratio - np.log(self.prior_ratio_))
+            shift += (1.0 - scale) * (log_count_ratio - np.log(fitted_prior_ratios[0]))
             self.log_odds_scaling_ = (scale, float(shift))
         else:
             # A refit without calibration must not keep an earlier one.
@@ -455,11 +444,14 @@ class BaseRatioEstimator(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of both domains, e.g. from :func:`skratio.stack_domains`.
+            Rows of the source(s) and the target, e.g. from
+            :func:`skratio.stack_domains`.
         y : array-like of shape (n_samples,)
-            Domain labels, exactly two values: 0/1, -1/1 or False/True (the
-            larger marks the target, the numerator of the ratio), or any two
-            labels with ``target_label`` saying which is the target.
+            Domain labels: 0/1, -1/1 or False/True (the larger marks the
+            target, the numerator of the ratio), or any labels with
+            ``target_label`` saying which is the target. Exactly two, unless
+            the estimator takes several sources (:class:`MultiSourceRatio`),
+            whose every label but the target is a source.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, used for the prior ratio and passed to the classifier.
 
@@ -482,7 +474,7 @@ class BaseRatioEstimator(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of both domains.
+            Rows of the source(s) and the target.
         y : array-like of shape (n_samples,)
             Domain labels, as in :meth:`fit`.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -498,12 +490,14 @@ class BaseRatioEstimator(
         -------
         weights : ndarray of shape (n_samples,)
             Out-of-fold weights ``p_1 / p_0`` of every row, post-processed with
-            ``power`` and ``clip``.
+            ``power`` and ``clip``. With several sources
+            (:class:`MultiSourceRatio`), a source row's weight is its own
+            source's ratio and a target row's is exactly 1.
 
         Warns
         -----
         WeightCollapseWarning
-            When the effective sample size of the source rows' weights is below
+            When the effective sample size of a source's rows' weights is below
             10% of their number.
         PoorOverlapWarning
             When the held-out diagnostics (``overlap_``) show that the samples
@@ -522,7 +516,9 @@ class BaseRatioEstimator(
         if method is not None:
             # Each fold's rows get a calibration fitted on the other folds'
             # held-out log-odds; the final classifier gets one fitted on all.
-            log_weight_raw = np.empty(X.shape[0])
+            # Calibration is of a two-domain classifier: one column.
+            log_prior, log_odds = log_prior[:, 0], log_odds[:, 0]
+            log_weight_raw = np.empty((X.shape[0], 1))
             for train, test in folds:
                 fold_calibration = fit_calibration(
                     log_prior[train],
@@ -531,7 +527,7 @@ class BaseRatioEstimator(
                     sample_weight[train],
                     method,
                 )
-                log_weight_raw[test] = calibrated_log_weight(
+                log_weight_raw[test, 0] = calibrated_log_weight(
                     fold_calibration, log_prior[test], log_odds[test]
                 )
             calibration = fit_calibration(
@@ -549,44 +545,59 @@ class BaseRatioEstimator(
             calibration,
         )
         weight_options = self._ratio_options()
-        weights = np.exp(
-            postprocess_log_weight(
-                log_weight_raw.copy(), weight_options["power"], weight_options["clip"]
-            )
+        log_weight = postprocess_log_weight(
+            log_weight_raw.copy(), weight_options["power"], weight_options["clip"]
         )
+        weights = np.exp(self._row_log_weight(log_weight, y_encoded))
         # Only the source rows are reweighted (biased data, model samples), so
-        # their effective sample size is the one that matters.
-        warn_if_weights_collapse(weights[y_encoded == SOURCE])
+        # their effective sample size is the one that matters, per source.
+        for source in range(log_weight.shape[1]):
+            warn_if_weights_collapse(weights[y_encoded == source])
         self._record_overlap(
             y_encoded, log_weight_raw, sample_weight if weights_given else None
         )
         return weights
 
     # ----------------------------------------------------------- prediction
-    def predict_log_weight(self, X):
-        """Log density ratio ``log p_1(x) - log p_0(x)`` after post-processing.
+    def _predict_lazily(self, method, X, source):
+        """``method(X, source=source)`` chunk by chunk on a dask collection."""
+        check_is_fitted(self)
+        if self._source_column(source) is None:
+            raise ValueError(
+                "A dask collection is weighed one source at a time: pass "
+                f"source= one of {self.classes_[:-1].tolist()}."
+            )
+        return predict_lazily(partial(method, source=source), X)
+
+    def predict_log_weight(self, X, source=None):
+        """Log density ratio ``log p_target(x) - log p_source(x)``, post-processed.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to weigh.
+        source : label, default=None
+            The source whose ratio to give, one of ``classes_[:-1]``. ``None``:
+            the only source of a two-domain estimator; every source's, one
+            column each, for :class:`MultiSourceRatio`.
 
         Returns
         -------
-        log_weight : ndarray of shape (n_samples,) or dask collection
+        log_weight : ndarray of shape (n_samples,) or (n_samples, K)
             ``power * (log prior_ratio_ + logit c(x))``, clipped to ``clip``;
             finite (``-inf`` only for a lower ``clip`` bound of 0, which no
             positive weight reaches). Rows are weighed in chunks, so the
             classifier's intermediate arrays stay of bounded size. For a dask
             array or DataFrame, a lazy dask array or Series computed chunk by
-            chunk (partition by partition).
+            chunk (partition by partition), of one source.
         """
         if is_dask_collection(X):
-            return predict_lazily(self.predict_log_weight, X)
+            return self._predict_lazily(self.predict_log_weight, X, source)
         X = self._validate_X_predict(X)
+        column = self._source_column(source)
         options = self._ratio_options()
-        log_prior = np.log(self.prior_ratio_)
-        log_weight = np.empty(X.shape[0])
+        log_prior = np.log(self._fitted_prior_ratios())
+        log_weight = np.empty((X.shape[0], log_prior.shape[0]))
         for start in range(0, X.shape[0], PREDICT_CHUNK_ROWS):
             rows = slice(start, start + PREDICT_CHUNK_ROWS)
             # X was checked for NaN and infinity above (as the classifier's
@@ -597,25 +608,28 @@ class BaseRatioEstimator(
             log_weight[rows] = postprocess_log_weight(
                 chunk, options["power"], options["clip"]
             )
-        return log_weight
+        return log_weight if column is None else log_weight[:, column]
 
-    def predict_weight(self, X):
-        """Density ratio ``w(x) = p_1(x) / p_0(x)`` after post-processing.
+    def predict_weight(self, X, source=None):
+        """Density ratio ``w(x) = p_target(x) / p_source(x)`` after post-processing.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to weigh.
+        source : label, default=None
+            The source whose ratio to give, as in :meth:`predict_log_weight`.
 
         Returns
         -------
-        weight : ndarray of shape (n_samples,) or dask collection
-            Positive, finite weights ``exp(predict_log_weight(X))``; lazy for a
-            dask array or DataFrame, as in :meth:`predict_log_weight`.
+        weight : ndarray of shape (n_samples,) or (n_samples, K)
+            Positive, finite weights ``exp(predict_log_weight(X, source))``;
+            lazy for a dask array or DataFrame, as in
+            :meth:`predict_log_weight`.
         """
         if is_dask_collection(X):
-            return predict_lazily(self.predict_weight, X)
-        log_weight = self.predict_log_weight(X)
+            return self._predict_lazily(self.predict_weight, X, source)
+        log_weight = self.predict_log_weight(X, source=source)
         return np.exp(log_weight, out=log_weight)
 
     def predict_proba(self, X):
@@ -628,8 +642,9 @@ class BaseRatioEstimator(
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, 2)
-            Columns follow ``classes_``: ``P(source | x)``, ``P(target | x)``.
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_`` (the target last): ``P(source | x)``,
+            ``P(target | x)`` for two domains.
         """
         X = self._validate_X_predict(X)
         if self._log_odds_scaling() == IDENTITY:
@@ -656,14 +671,15 @@ class BaseRatioEstimator(
     def score(self, X, y, sample_weight=None):
         """Negative cross-entropy (NCE) of the domain classifier; higher is better.
 
-        The mean log-likelihood of the domain labels (Choi et al. 2020, Eq. 6),
-        so that :class:`~sklearn.model_selection.GridSearchCV` ranks domain
+        The mean log-likelihood of the domain labels (Choi et al. 2020, Eq. 6;
+        its multinomial form for several sources), so that
+        :class:`~sklearn.model_selection.GridSearchCV` ranks domain
         classifiers by how good a density ratio they give.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Held-out rows of both domains.
+            Held-out rows of the domains.
         y : array-like of shape (n_samples,)
             Their domain labels, values from ``classes_``.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -672,8 +688,17 @@ class BaseRatioEstimator(
         Returns
         -------
         score : float
-            ``mean(y log c(x) + (1 - y) log(1 - c(x)))``, at most 0.
+            ``mean(log c_{y_i}(x_i))``, at most 0.
         """
-        proba = self.predict_proba(X)
-        y_encoded = encode_domain_labels(y, self.classes_)
-        return negative_cross_entropy(y_encoded, proba, sample_weight=sample_weight)
+        log_proba = self._domain_log_proba(X)
+        y = np.asarray(y).reshape(-1)
+        # Refuses labels not seen in fit.
+        encode_domain_labels(y, self.classes_)
+        positions = np.argmax(y[:, np.newaxis] == self.classes_, axis=1)
+        if sample_weight is not None:
+            sample_weight = check_weights(sample_weight, "sample_weight")
+        return float(
+            np.average(
+                log_proba[np.arange(y.shape[0]), positions], weights=sample_weight
+            )
+        )

@@ -1,130 +1,15 @@
 """Density ratios of one target against several sources, from one classifier."""
 
-from numbers import Integral, Real
-
 import numpy as np
-from scipy.special import log_softmax
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import SGDClassifier
-from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import PREDICT_CHUNK_ROWS, BaseRatioEstimator, index_fit_params
-from ._compat import HasMethods, Interval, _fit_context
-from ._diagnostics import warn_if_poor_overlap
+from ._base import BaseRatioEstimator, source_position
+from ._classifier_params import ClassifierParamsMixin
 from ._domains import check_source_target_labels
-from ._ratio import ClassifierParamsMixin
-from ._validation import IntegerInterval
-from ._weights import (
-    EPS,
-    MAX_LOGIT,
-    check_clip,
-    decision_is_log_odds,
-    effective_class_weight,
-    postprocess_log_weight,
-    prior_ratio_from_counts,
-    warn_if_weights_collapse,
-)
-from .metrics import overlap_diagnostics
-
-
-def _final_step(classifier):
-    if isinstance(classifier, FrozenEstimator):
-        classifier = classifier.estimator
-    while isinstance(classifier, Pipeline):
-        classifier = classifier[-1]
-    return classifier
-
-
-def domain_log_proba(classifier, X):
-    """Finite log-probabilities ``log c_j(x)`` of every domain, shape (n, K + 1).
-
-    Classifiers whose ``decision_function`` holds the multinomial logits
-    (logistic regression, histogram gradient boosting, LDA) give them at full
-    precision through ``log_softmax``; the others' ``predict_proba`` is
-    clipped to ``[eps, 1]`` before the log, so probabilities of exactly 0
-    give a large but finite log. SGDClassifier's multiclass probabilities are
-    normalised one-vs-rest ones, not a softmax of its decision function.
-    """
-    if decision_is_log_odds(classifier) and not isinstance(
-        _final_step(classifier), SGDClassifier
-    ):
-        decision = np.asarray(classifier.decision_function(X), dtype=np.float64)
-        if decision.ndim == 1:
-            # Two domains: the decision function is the log-odds of domain 1.
-            decision = np.column_stack([np.zeros_like(decision), decision])
-        log_proba = log_softmax(decision, axis=1)
-    else:
-        proba = np.asarray(classifier.predict_proba(X), dtype=np.float64)
-        log_proba = np.log(np.clip(proba, EPS, 1.0))
-    if np.isnan(log_proba).any():
-        raise ValueError(
-            f"The domain classifier {type(classifier).__name__} returned NaN "
-            "probabilities; cannot compute density ratios."
-        )
-    return log_proba
-
-
-def _source_position(classes, source):
-    """Position of the label ``source`` among the sources ``classes[:-1]``."""
-    sources = classes[:-1].tolist()
-    matches = [i for i, label in enumerate(sources) if label == source]
-    if not matches:
-        raise ValueError(
-            f"source={source!r} is not one of the source labels {sources} (the "
-            f"target is {classes[-1]!r})."
-        )
-    return matches[0]
-
-
-def _log_ratios(classifier, X, log_priors):
-    """``log n_k/n_t + log c_t(x) - log c_k(x)`` of every source k, shape (n, K)."""
-    log_proba = domain_log_proba(classifier, X)
-    log_odds = log_proba[:, -1:] - log_proba[:, :-1]
-    np.clip(log_odds, -MAX_LOGIT, MAX_LOGIT, out=log_odds)
-    return log_odds + log_priors
-
-
-def _source_prior_ratios(y_encoded, sample_weight, classifier):
-    """``n_k / n_target`` of every source k, from the counts the classifier saw.
-
-    A ``class_weight`` of the classifier scales each domain's count as in the
-    binary case (:func:`~skratio._weights.prior_ratio_from_counts`).
-    """
-    n_classes = int(y_encoded.max()) + 1
-    class_weight = effective_class_weight(classifier)
-    if class_weight is not None:
-        per_class = compute_class_weight(
-            class_weight,
-            classes=np.arange(n_classes),
-            y=y_encoded,
-            sample_weight=sample_weight,
-        )
-        sample_weight = sample_weight * per_class[y_encoded]
-    target = n_classes - 1
-    ratios = []
-    for source in range(target):
-        rows = (y_encoded == source) | (y_encoded == target)
-        is_target = (y_encoded[rows] == target).astype(int)
-        ratios.append(prior_ratio_from_counts(is_target, sample_weight[rows]))
-    return np.array(ratios)
-
-
-def _fold_log_ratios(classifier, X, y_encoded, sample_weight, fit_params, train, test):
-    """Fit a clone on ``train``; the raw log-ratios of ``test`` to every source."""
-    classifier = clone(classifier)
-    fit_params = index_fit_params(fit_params, train, X.shape[0])
-    classifier.fit(X[train], y_encoded[train], **fit_params)
-    log_priors = np.log(
-        _source_prior_ratios(y_encoded[train], sample_weight[train], classifier)
-    )
-    return _log_ratios(classifier, X[test], log_priors)
+from ._weights import domain_log_proba, source_log_odds
 
 
 class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
@@ -138,6 +23,14 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
 
     computed in log space, so that probabilities of exactly 0 or 1 give
     finite weights. With one source it is :class:`DensityRatioEstimator`.
+
+    The public methods are those of every ratio estimator of skratio.
+    ``predict_log_weight(X, source=None)`` and ``predict_weight`` give every
+    source's ratio, one column each, or one source's with ``source=``;
+    ``fit_predict_weight`` gives each source row its own source's out-of-fold
+    ratio and each target row 1; ``score`` is the multinomial negative
+    cross-entropy. A dask array or DataFrame is weighed lazily, chunk by chunk,
+    one source at a time (``source=``).
 
     Parameters
     ----------
@@ -223,266 +116,41 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
     ['web', 'reference']
     """
 
-    _parameter_constraints = {
-        "classifier": [HasMethods(["fit", "predict_proba"]), None],
-        "target_label": [Real, str, None],
-        "cv": ["cv_object"],
-        "power": [Interval(Real, 0, 1, closed="both")],
-        "clip": [Interval(Real, 0, None, closed="neither"), tuple, list, None],
-        "n_jobs": [IntegerInterval(None, None, closed="neither"), None],
-        "random_state": ["random_state"],
-    }
-
-    def __init__(
-        self,
-        classifier=None,
-        *,
-        target_label=None,
-        cv=5,
-        power=1.0,
-        clip=None,
-        n_jobs=None,
-        random_state=None,
-    ):
-        self.classifier = classifier
-        self.target_label = target_label
-        self.cv = cv
-        self.power = power
-        self.clip = clip
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-
     # ------------------------------------------------------------------ hooks
-    def _ratio_options(self):
-        if self.clip is not None:
-            check_clip(self.clip)
-        return dict(
-            power=self.power,
-            clip=self.clip,
-            prior_ratio=None,
-            target_label=self.target_label,
-        )
+    _log_odds = staticmethod(source_log_odds)
 
     def _encode_labels(self, y):
         return check_source_target_labels(y, type(self).__name__, self.target_label)
 
-    def _fit_classifier(
-        self, X, y_encoded, sample_weight, weights_given, classifier, fit_params
-    ):
-        self.classifier_ = clone(classifier).fit(X, y_encoded, **fit_params)
-        self.prior_ratios_ = _source_prior_ratios(
-            y_encoded, sample_weight, self.classifier_
-        )
+    def _record_prior_ratios(self, prior_ratios):
+        self.prior_ratios_ = prior_ratios
+
+    def _fitted_prior_ratios(self):
+        return self.prior_ratios_
+
+    def _fitted_hook(self, X, y_encoded, sample_weight, weights_given):
         self.sources_ = self.classes_[:-1]
-        return self
+
+    def _overlap_attribute(self, diagnostics):
+        return dict(zip(self.classes_[:-1].tolist(), diagnostics))
+
+    def _source_column(self, source):
+        return None if source is None else source_position(self.classes_, source)
+
+    def _row_log_weight(self, log_weight, y_encoded):
+        # A source row's own source's ratio; a target row's ratio to itself, 1.
+        own = np.zeros(log_weight.shape[0])
+        is_source = np.flatnonzero(y_encoded < log_weight.shape[1])
+        own[is_source] = log_weight[is_source, y_encoded[is_source]]
+        return own
+
+    def _domain_log_proba(self, X):
+        return domain_log_proba(self.classifier_, self._validate_X_predict(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         return tags
-
-    # -------------------------------------------------------------- fitting
-    def fit(self, X, y, sample_weight=None):
-        """Fit the multinomial domain classifier and the prior ratios.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of every source and of the target.
-        y : array-like of shape (n_samples,)
-            Domain labels: ``target_label`` marks the target rows, every other
-            label a source. Two labels 0/1, -1/1 or False/True need no
-            ``target_label`` (the larger is the target).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, used for the prior ratios and passed to the
-            classifier.
-
-        Returns
-        -------
-        self : MultiSourceRatio
-            The fitted estimator.
-        """
-        return super().fit(X, y, sample_weight=sample_weight)
-
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
-        """Out-of-fold weight of every row toward the target, then fit on all rows.
-
-        Each row's weight comes from a classifier that did not see that row.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of every source and of the target.
-        y : array-like of shape (n_samples,)
-            Domain labels, as in :meth:`fit`.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, as in :meth:`fit`.
-        cv : int, cross-validation generator or iterable, default=None
-            The folds of this call; ``None`` uses the estimator's ``cv``.
-
-        Returns
-        -------
-        weights : ndarray of shape (n_samples,)
-            For a row of source k, its out-of-fold ``p_target / p_k`` (its own
-            source's ratio), post-processed with ``power`` and ``clip``; for a
-            target row, exactly 1 (the ratio of the target to itself).
-
-        Warns
-        -----
-        WeightCollapseWarning
-            When the effective sample size of a source's weights is below 10%
-            of its number of rows.
-        PoorOverlapWarning
-            When a source's held-out diagnostics (``overlap_``) show that it
-            barely overlaps the target, or that its weights do not average to 1.
-        """
-        X, y_encoded, sample_weight, weights_given, classifier, fit_params = (
-            self._validate_fit_data(X, y, sample_weight)
-        )
-        cv = self.cv if cv is None else cv
-        if isinstance(cv, Integral):
-            cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
-        folds = list(check_cv(cv, y_encoded, classifier=True).split(X, y_encoded))
-        raw = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_log_ratios)(
-                classifier, X, y_encoded, sample_weight, fit_params, train, test
-            )
-            for train, test in folds
-        )
-        target = self.classes_.shape[0] - 1
-        log_weight = np.zeros(X.shape[0])
-        # Every row's out-of-fold log-ratio to every source, for the diagnostics.
-        all_log_ratios = np.empty((X.shape[0], target))
-        for (_, test), fold_log_ratios in zip(folds, raw):
-            own = y_encoded[test]
-            is_source = own < target
-            log_weight[test[is_source]] = fold_log_ratios[is_source, own[is_source]]
-            all_log_ratios[test] = fold_log_ratios
-        self._fit_classifier(
-            X, y_encoded, sample_weight, weights_given, classifier, fit_params
-        )
-        is_source = y_encoded < target
-        log_weight[is_source] = postprocess_log_weight(
-            log_weight[is_source], self.power, self.clip
-        )
-        weights = np.exp(log_weight)
-        self.overlap_ = {}
-        for source in range(target):
-            # Each source against the target, as the binary estimators do.
-            rows = (y_encoded == source) | (y_encoded == target)
-            self.overlap_[self.classes_[source]] = overlap_diagnostics(
-                (y_encoded[rows] == target).astype(int),
-                np.exp(all_log_ratios[rows, source]),
-                sample_weight=sample_weight[rows] if weights_given else None,
-            )
-        for source in range(target):
-            warn_if_weights_collapse(weights[y_encoded == source])
-            warn_if_poor_overlap(
-                self.overlap_[self.classes_[source]],
-                f"{type(self).__name__} (source {self.classes_[source]!r})",
-            )
-        return weights
-
-    # ----------------------------------------------------------- prediction
-    def predict_log_weight(self, X, source=None):
-        """Log density ratios ``log p_target(x) - log p_k(x)`` after post-processing.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to weigh.
-        source : label or None, default=None
-            A source label from ``sources_``: that source's ratio. ``None``:
-            every source's.
-
-        Returns
-        -------
-        log_weight : ndarray of shape (n_samples,) or (n_samples, K)
-            ``power * (log n_k/n_target + log c_target(x) - log c_k(x))``,
-            clipped to ``clip``; finite. With ``source=None``, column ``k``
-            is the ratio to ``sources_[k]``.
-        """
-        check_is_fitted(self)
-        column = None if source is None else _source_position(self.classes_, source)
-        X = self._validate_X_predict(X)
-        log_priors = np.log(self.prior_ratios_)
-        log_weight = np.empty((X.shape[0], self.sources_.shape[0]))
-        for start in range(0, X.shape[0], PREDICT_CHUNK_ROWS):
-            rows = slice(start, start + PREDICT_CHUNK_ROWS)
-            log_weight[rows] = postprocess_log_weight(
-                _log_ratios(self.classifier_, X[rows], log_priors),
-                self.power,
-                self.clip,
-            )
-        return log_weight if column is None else log_weight[:, column]
-
-    def predict_weight(self, X, source=None):
-        """Density ratios ``w_k(x) = p_target(x) / p_k(x)`` after post-processing.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to weigh.
-        source : label or None, default=None
-            A source label from ``sources_``; ``None``: every source's.
-
-        Returns
-        -------
-        weight : ndarray of shape (n_samples,) or (n_samples, K)
-            Positive, finite ``exp(predict_log_weight(X, source))``.
-        """
-        return np.exp(self.predict_log_weight(X, source=source))
-
-    def predict_proba(self, X):
-        """Domain probabilities of the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to classify.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, K + 1)
-            Columns follow ``classes_`` (the target last).
-        """
-        return super().predict_proba(X)
-
-    def score(self, X, y, sample_weight=None):
-        """Multinomial negative cross-entropy: mean log-likelihood of the domains.
-
-        Higher is better; the multi-domain form of the NCE of
-        :class:`DensityRatioEstimator`, so grid searches rank classifiers by
-        how good ratios they give.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Held-out rows.
-        y : array-like of shape (n_samples,)
-            Their domain labels, values from ``classes_``.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-
-        Returns
-        -------
-        score : float
-            ``mean(log c_{y_i}(x_i))``, at most 0.
-        """
-        X = self._validate_X_predict(X)
-        y = np.asarray(y).reshape(-1)
-        positions = {label: i for i, label in enumerate(self.classes_.tolist())}
-        unknown = [label for label in np.unique(y).tolist() if label not in positions]
-        if unknown:
-            raise ValueError(
-                f"y contains labels {unknown!r} not seen in fit; the domain labels "
-                f"are {self.classes_.tolist()!r}."
-            )
-        y_encoded = np.array([positions[label] for label in y.tolist()], dtype=int)
-        log_proba = domain_log_proba(self.classifier_, X)
-        log_likelihood = log_proba[np.arange(y_encoded.shape[0]), y_encoded]
-        return float(np.average(log_likelihood, weights=sample_weight))
 
     def for_source(self, source):
         """A fitted, read-only two-domain view: ``p_target / p_source``.
@@ -499,46 +167,32 @@ class MultiSourceRatio(ClassifierParamsMixin, BaseRatioEstimator):
         Returns
         -------
         view : SourceRatio
-            Reads this estimator's fitted classifier (refitting this estimator
-            changes the view's weights); its ``fit`` raises, and cloning it
-            returns it unchanged, so that a clone of a resampler that holds it
-            stays fitted.
+            Reads this estimator, held in a
+            :class:`~sklearn.frozen.FrozenEstimator` (refitting this estimator
+            changes the view's weights); its ``fit`` and ``fit_predict_weight``
+            raise, and a clone of it (e.g. inside a clone of a resampler that
+            holds it) reads the same fitted estimator.
         """
         check_is_fitted(self)
-        _source_position(self.classes_, source)
-        return SourceRatio(self, source)
-
-    def get_metadata_routing(self):
-        """Get metadata routing of this object.
-
-        ``sample_weight`` given to ``fit`` and ``fit_predict_weight`` is used
-        for the prior ratios and routed to the classifier's ``fit`` when it
-        requests it.
-
-        Returns
-        -------
-        routing : MetadataRouter
-            The routing information.
-        """
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                classifier=self._domain_classifier(),
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        )
+        source_position(self.classes_, source)
+        return SourceRatio(FrozenEstimator(self), source)
 
 
 class SourceRatio(BaseEstimator):
     """One source's ratio ``p_target / p_source`` of a fitted MultiSourceRatio.
 
-    Returned by :meth:`MultiSourceRatio.for_source`; read-only.
+    Returned by :meth:`MultiSourceRatio.for_source`; read-only. Cloning goes
+    through scikit-learn's :class:`~sklearn.frozen.FrozenEstimator`, which a
+    clone keeps as it is: the clone of a view reads the same fitted estimator.
+    The view is not itself a FrozenEstimator, whose ``fit`` does nothing and
+    which hands every other attribute to the estimator it wraps: this view's
+    ``predict_log_weight`` takes no ``source``, its ``classes_`` are two, and
+    fitting it is an error rather than a silent no-op.
 
     Parameters
     ----------
-    estimator : MultiSourceRatio
-        A fitted multi-source estimator.
+    estimator : FrozenEstimator
+        A fitted :class:`MultiSourceRatio`, frozen.
     source : label
         One of its ``sources_``.
 
@@ -556,9 +210,6 @@ class SourceRatio(BaseEstimator):
         self.estimator = estimator
         self.source = source
 
-    def __sklearn_clone__(self):
-        return self
-
     def __sklearn_is_fitted__(self):
         check_is_fitted(self.estimator)
         return True
@@ -571,16 +222,22 @@ class SourceRatio(BaseEstimator):
     @property
     def classes_(self):
         classes = self.estimator.classes_
-        return classes[[_source_position(classes, self.source), -1]]
+        return classes[[source_position(classes, self.source), -1]]
 
     @property
     def prior_ratio_(self):
-        position = _source_position(self.estimator.classes_, self.source)
+        position = source_position(self.estimator.classes_, self.source)
         return float(self.estimator.prior_ratios_[position])
 
     @property
     def n_features_in_(self):
         return self.estimator.n_features_in_
+
+    def _read_only(self):
+        return TypeError(
+            "SourceRatio is a read-only view of a fitted MultiSourceRatio; fit the "
+            "MultiSourceRatio and call its for_source(source) again."
+        )
 
     def fit(self, X, y=None, sample_weight=None):
         """Not available: fit the :class:`MultiSourceRatio` itself.
@@ -590,10 +247,17 @@ class SourceRatio(BaseEstimator):
         TypeError
             Always; the view only reads a fitted estimator.
         """
-        raise TypeError(
-            "SourceRatio is a read-only view of a fitted MultiSourceRatio; fit the "
-            "MultiSourceRatio and call its for_source(source) again."
-        )
+        raise self._read_only()
+
+    def fit_predict_weight(self, X, y=None, sample_weight=None, *, cv=None):
+        """Not available: use the :class:`MultiSourceRatio`'s own.
+
+        Raises
+        ------
+        TypeError
+            Always; the view only reads a fitted estimator.
+        """
+        raise self._read_only()
 
     def predict_log_weight(self, X):
         """``log p_target(x) - log p_source(x)``, as the estimator post-processes it.
@@ -605,7 +269,7 @@ class SourceRatio(BaseEstimator):
 
         Returns
         -------
-        log_weight : ndarray of shape (n_samples,)
+        log_weight : ndarray of shape (n_samples,) or dask collection
             ``estimator.predict_log_weight(X, source=source)``.
         """
         return self.estimator.predict_log_weight(X, source=self.source)
@@ -620,7 +284,7 @@ class SourceRatio(BaseEstimator):
 
         Returns
         -------
-        weight : ndarray of shape (n_samples,)
+        weight : ndarray of shape (n_samples,) or dask collection
             ``estimator.predict_weight(X, source=source)``.
         """
         return self.estimator.predict_weight(X, source=self.source)

@@ -1,7 +1,5 @@
 """Telescoping density-ratio estimation between far-apart distributions."""
 
-from numbers import Real
-
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -13,10 +11,10 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseRatioEstimator, route_sample_weight
-from ._compat import HasMethods, Interval
+from ._classifier_params import RatioParamsMixin
 from ._domains import SOURCE, TARGET
 from ._validation import IntegerInterval
-from ._weights import check_clip, domain_log_odds, prior_ratio_from_counts
+from ._weights import domain_log_odds, prior_ratio_from_counts
 
 
 def default_bridge_classifier():
@@ -227,7 +225,7 @@ def _telescoping_log_odds(classifier, X):
     return np.asarray(classifier.decision_function(X), dtype=np.float64)
 
 
-class TelescopingRatio(BaseRatioEstimator):
+class TelescopingRatio(RatioParamsMixin, BaseRatioEstimator):
     """Density ratio between far-apart distributions, as a telescoping product.
 
     One classifier that tells far-apart domains apart saturates: its
@@ -329,14 +327,8 @@ class TelescopingRatio(BaseRatioEstimator):
     """
 
     _parameter_constraints = {
-        "classifier": [HasMethods(["fit", "predict_proba"]), None],
+        **RatioParamsMixin._parameter_constraints,
         "n_waymarks": [IntegerInterval(0, None, closed="left")],
-        "cv": ["cv_object"],
-        "power": [Interval(Real, 0, 1, closed="both")],
-        "clip": [Interval(Real, 0, None, closed="neither"), tuple, list, None],
-        "n_jobs": [IntegerInterval(None, None, closed="neither"), None],
-        "random_state": ["random_state"],
-        "target_label": [Real, str, None],
     }
 
     _log_odds = staticmethod(_telescoping_log_odds)
@@ -353,14 +345,16 @@ class TelescopingRatio(BaseRatioEstimator):
         random_state=None,
         target_label=None,
     ):
-        self.classifier = classifier
+        super().__init__(
+            classifier,
+            cv=cv,
+            power=power,
+            clip=clip,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            target_label=target_label,
+        )
         self.n_waymarks = n_waymarks
-        self.cv = cv
-        self.power = power
-        self.clip = clip
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.target_label = target_label
 
     def _domain_classifier(self, sparse_input=False):
         return TelescopingClassifier(
@@ -368,17 +362,6 @@ class TelescopingRatio(BaseRatioEstimator):
         )
 
     def _classifier_fit_params(self, sample_weight):
+        # The weights always reach the TelescopingClassifier, whose pairs and
+        # prior ratio use them; it routes them on to the bridges itself.
         return {} if sample_weight is None else {"sample_weight": sample_weight}
-
-    def _ratio_options(self):
-        if self.clip is not None:
-            check_clip(self.clip)
-        return dict(
-            power=self.power,
-            clip=self.clip,
-            prior_ratio=None,
-            target_label=self.target_label,
-        )
-
-    def _cross_fitting_options(self):
-        return dict(cv=self.cv, random_state=self.random_state, n_jobs=self.n_jobs)

@@ -2,7 +2,10 @@
 
 ``log w(x) = log gamma + logit c(x)`` (the prior correction), then flattening
 ``power * log w`` and clipping to ``[log lower, log upper]``; the checks of
-collapsed weights. Every ratio estimator goes through these functions.
+collapsed weights. Every ratio estimator goes through these functions. With K
+sources and one target (a multinomial domain classifier), the log-odds and the
+prior ratios have one column per source:
+``log w_k(x) = log(n_k / n_target) + log c_target(x) - log c_k(x)``.
 """
 
 import sys
@@ -10,6 +13,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
+from scipy.special import log_softmax
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier
@@ -53,6 +57,15 @@ def decision_is_log_odds(classifier):
     return False
 
 
+def _final_step(classifier):
+    """The estimator that predicts, through a frozen wrapper and pipelines."""
+    if isinstance(classifier, FrozenEstimator):
+        classifier = classifier.estimator
+    while isinstance(classifier, Pipeline):
+        classifier = classifier[-1]
+    return classifier
+
+
 def domain_log_odds(classifier, X):
     """Log-odds ``log c(x) - log(1 - c(x))`` of a fitted 0/1 domain classifier.
 
@@ -74,6 +87,46 @@ def domain_log_odds(classifier, X):
             f"The domain classifier {type(classifier).__name__} returned NaN "
             "probabilities; cannot compute density ratios."
         )
+    return np.clip(log_odds, -MAX_LOGIT, MAX_LOGIT, out=log_odds)
+
+
+def domain_log_proba(classifier, X):
+    """Finite log-probabilities ``log c_j(x)`` of every domain, shape (n, K + 1).
+
+    Classifiers whose ``decision_function`` holds the multinomial logits
+    (logistic regression, histogram gradient boosting, LDA) give them at full
+    precision through ``log_softmax``; the others' ``predict_proba`` is
+    clipped to ``[eps, 1]`` before the log, so probabilities of exactly 0
+    give a large but finite log. SGDClassifier's multiclass probabilities are
+    normalised one-vs-rest ones, not a softmax of its decision function.
+    """
+    if decision_is_log_odds(classifier) and not isinstance(
+        _final_step(classifier), SGDClassifier
+    ):
+        decision = np.asarray(classifier.decision_function(X), dtype=np.float64)
+        if decision.ndim == 1:
+            # Two domains: the decision function is the log-odds of domain 1.
+            decision = np.column_stack([np.zeros_like(decision), decision])
+        log_proba = log_softmax(decision, axis=1)
+    else:
+        proba = np.asarray(classifier.predict_proba(X), dtype=np.float64)
+        log_proba = np.log(np.clip(proba, EPS, 1.0))
+    if np.isnan(log_proba).any():
+        raise ValueError(
+            f"The domain classifier {type(classifier).__name__} returned NaN "
+            "probabilities; cannot compute density ratios."
+        )
+    return log_proba
+
+
+def source_log_odds(classifier, X):
+    """``log c_target(x) - log c_k(x)`` of every source k, shape (n, K).
+
+    The log-odds of a multinomial domain classifier (target last), clipped to
+    ``[-MAX_LOGIT, MAX_LOGIT]`` as :func:`domain_log_odds` clips the binary one.
+    """
+    log_proba = domain_log_proba(classifier, X)
+    log_odds = log_proba[:, -1:] - log_proba[:, :-1]
     return np.clip(log_odds, -MAX_LOGIT, MAX_LOGIT, out=log_odds)
 
 
@@ -175,6 +228,32 @@ def prior_ratio_from_counts(y_encoded, sample_weight, classifier=None):
             f"prior ratio; got {n_source} (source) and {n_target} (target)."
         )
     return float(n_source / n_target)
+
+
+def source_prior_ratios(y_encoded, sample_weight, classifier=None):
+    """``n_k / n_target`` of every source k, from the counts the classifier saw.
+
+    ``y_encoded`` holds positions ``0 .. K`` (the target ``K``, the largest).
+    A ``class_weight`` of the classifier scales each domain's count as in the
+    binary case (:func:`prior_ratio_from_counts`, which this is for K = 1).
+    """
+    n_classes = int(y_encoded.max()) + 1
+    class_weight = None if classifier is None else effective_class_weight(classifier)
+    if class_weight is not None:
+        per_class = compute_class_weight(
+            class_weight,
+            classes=np.arange(n_classes),
+            y=y_encoded,
+            sample_weight=sample_weight,
+        )
+        sample_weight = sample_weight * per_class[y_encoded]
+    target = n_classes - 1
+    ratios = []
+    for source in range(target):
+        rows = (y_encoded == source) | (y_encoded == target)
+        is_target = (y_encoded[rows] == target).astype(int)
+        ratios.append(prior_ratio_from_counts(is_target, sample_weight[rows]))
+    return np.array(ratios)
 
 
 # Packages whose frames stand between a user's call and a collapse check: the

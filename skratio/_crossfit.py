@@ -1,0 +1,167 @@
+"""Cross-fitting: held-out log-odds, and their calibration.
+
+:class:`~skratio._base.BaseRatioEstimator` fits its classifier on the training
+part of each fold and reads the log-odds of the held-out part. Here: the
+folds (checked to hold every domain in each training part), the held-out
+log-odds and prior ratios of every row, one column per source, and the
+calibration fitted on them (:mod:`skratio._scaling`), with the prior counted
+once.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils.parallel import Parallel, delayed
+
+from ._protocol import domain_folds
+from ._scaling import fit_log_odds_scaling, replace_saturated, saturation_bounds
+from ._weights import prior_ratio_from_counts, source_prior_ratios
+
+# Folds of the held-out log-odds that ``fit`` calibrates on. Two folds fit the
+# classifier twice on half the rows, about the cost of one more fit on all of
+# them, and give every row a held-out log-odds; fit_predict_weight calibrates
+# on its own cross-fitting folds instead, at no extra cost.
+CALIBRATION_FOLDS = 2
+
+
+def _too_few_rows(estimator_name, y_encoded, n_folds, why):
+    counts = np.bincount(y_encoded)
+    sources = " + ".join(str(count) for count in counts[:-1])
+    return ValueError(
+        f"{estimator_name} cannot cross-fit: {why}. The domains have "
+        f"{sources} source and {counts[-1]} target rows; each needs rows in the "
+        f"training part of every fold ({n_folds}). Give more rows of the smaller "
+        "domain, or fewer folds (cv=...); fit calibrates on 2 folds unless "
+        "calibration=None."
+    )
+
+
+def cross_fitting_folds(X, y_encoded, cv, random_state, estimator_name):
+    """The ``(train, test)`` folds of ``cv``, each training part with every domain.
+
+    ``y_encoded`` holds the positions ``0 .. K`` of the domains (the target
+    ``K``). An int ``cv`` is a shuffled stratified k-fold seeded by
+    ``random_state`` (:func:`~skratio._protocol.domain_folds`).
+    """
+    n_domains = int(y_encoded.max()) + 1
+    # A domain of one row leaves the training rows of its fold without it
+    # (scikit-learn's splitter would stop with a vaguer message).
+    if isinstance(cv, Integral) and np.bincount(y_encoded).min() < 2:
+        raise _too_few_rows(estimator_name, y_encoded, cv, "a domain has a single row")
+    folds = list(domain_folds(cv, y_encoded, random_state).split(X, y_encoded))
+    for position, (train, _) in enumerate(folds):
+        if np.unique(y_encoded[train]).shape[0] < n_domains:
+            raise _too_few_rows(
+                estimator_name,
+                y_encoded,
+                len(folds),
+                f"the training rows of fold {position} miss a domain",
+            )
+    return folds
+
+
+def as_columns(values):
+    """Per-source values of every row as a (n, K) array: (n,) is one source."""
+    return np.reshape(values, (values.shape[0], -1))
+
+
+def prior_ratios(prior_ratio, y_encoded, sample_weight, classifier):
+    """``n_k / n_target`` of the K sources: the stated one, or from the counts."""
+    if prior_ratio is not None:
+        return np.array([float(prior_ratio)])
+    return source_prior_ratios(y_encoded, sample_weight, classifier)
+
+
+def _fold_log_odds(
+    classifier,
+    X,
+    y_encoded,
+    sample_weight,
+    fit_params,
+    train,
+    test,
+    prior_ratio,
+    log_odds,
+):
+    """Fit a clone on ``train``: ``(log prior ratios (K,), log-odds (n_test, K))``."""
+    classifier = clone(classifier).fit(X[train], y_encoded[train], **fit_params)
+    fold_prior_ratios = prior_ratios(
+        prior_ratio, y_encoded[train], sample_weight[train], classifier
+    )
+    return np.log(fold_prior_ratios), as_columns(log_odds(classifier, X[test]))
+
+
+def held_out_log_odds(
+    classifier,
+    X,
+    y_encoded,
+    sample_weight,
+    fold_fit_params,
+    folds,
+    prior_ratio,
+    log_odds,
+    n_jobs,
+):
+    """``(log prior ratios, log-odds)`` of every row, (n, K) each.
+
+    Each row's from the clone of ``classifier`` fitted on the training part of
+    the fold that held the row out (with that fold's ``fold_fit_params``);
+    ``log_odds(classifier, X)`` reads a fitted clone's log-odds. The folds are
+    fitted in parallel (``n_jobs``).
+    """
+    raw = Parallel(n_jobs=n_jobs)(
+        delayed(_fold_log_odds)(
+            classifier,
+            X,
+            y_encoded,
+            sample_weight,
+            fit_params,
+            train,
+            test,
+            prior_ratio,
+            log_odds,
+        )
+        for (train, test), fit_params in zip(folds, fold_fit_params)
+    )
+    n_sources = raw[0][0].shape[0]
+    log_prior = np.empty((X.shape[0], n_sources))
+    log_odds = np.empty((X.shape[0], n_sources))
+    for (_, test), (fold_log_prior, fold_log_odds) in zip(folds, raw):
+        log_prior[test] = fold_log_prior
+        log_odds[test] = fold_log_odds
+    return log_prior, log_odds
+
+
+def fit_calibration(log_prior, log_odds, y_encoded, sample_weight, method):
+    """Calibration of held-out log-odds: ``(scale, shift, bounds, log_count_ratio)``.
+
+    The classifier's log-odds carry its class weights and the prior it was
+    trained under (hence the per-row ``log_prior``, from the prior ratio of the
+    fold that held the row out), while the held-out labels carry the domains'
+    actual proportions ``n_0 / n_1``. The calibration is therefore fitted to
+    ``s + log_prior - log(n_0 / n_1)``, the log-odds of a classifier trained
+    on the proportions as they are, and :func:`calibrated_log_weight` adds
+    ``log(n_0 / n_1)`` back: the prior counts once. (Fitting the raw log-odds
+    and adding ``log_prior`` afterwards counted a class weight of 10 twice:
+    every weight 10 times too large or too small.) Saturated log-odds (a
+    probability of exactly 0 or 1) are bounded first
+    (:func:`~skratio._scaling.saturation_bounds`). Two domains: the arrays
+    are of shape (n_samples,).
+    """
+    bounds = saturation_bounds(log_odds)
+    log_count_ratio = np.log(prior_ratio_from_counts(y_encoded, sample_weight))
+    scale, shift = fit_log_odds_scaling(
+        replace_saturated(log_odds.copy(), bounds) + log_prior - log_count_ratio,
+        y_encoded,
+        sample_weight,
+        method,
+    )
+    return scale, shift, bounds, log_count_ratio
+
+
+def calibrated_log_weight(calibration, log_prior, log_odds):
+    """Log-weights of held-out ``log_odds`` through a :func:`fit_calibration`."""
+    scale, shift, bounds, log_count_ratio = calibration
+    log_odds = replace_saturated(log_odds.copy(), bounds)
+    return log_count_ratio + scale * (log_odds + log_prior - log_count_ratio) + shift
