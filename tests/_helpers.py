@@ -31,6 +31,17 @@ class CategoryRatio(BaseEstimator):
     weights : sequence of float, default=(1.0,)
         The weight of each category; the first feature of ``X`` holds the
         categories ``0, 1, ..., len(weights) - 1``.
+
+    Examples
+    --------
+    >>> from skratio._protocol import RATIO_ESTIMATOR
+    >>> ratio = CategoryRatio([0.0, 2.0])
+    >>> RATIO_ESTIMATOR.is_satisfied_by(ratio)
+    True
+    >>> ratio.fit_predict_weight([[1], [0], [1]], [1, 0, 0], cv=3)
+    array([2., 0., 2.])
+    >>> ratio.predict_log_weight([[1], [0]])
+    array([0.69314718,       -inf])
     """
 
     def __init__(self, weights=(1.0,)):

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import sparse
+from scipy import sparse, stats
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -290,9 +290,14 @@ def test_sample_weight_as_list_or_series_is_not_modified():
 
 
 def test_one_feature():
-    X, y = _data(n_features=1)
-    weights = DensityRatioEstimator().fit_predict_weight(X, y)
-    assert np.isfinite(weights).all()
+    X, y, log_ratio = make_gaussian_shift(300, 200, n_features=1, random_state=0)
+    ratio = DensityRatioEstimator(random_state=0)
+    assert np.isfinite(ratio.fit_predict_weight(X, y)).all()
+    # The true log-ratio x - 1/2 is increasing in x, and so is the fitted one
+    # (a calibrated logistic model of one feature, monotone in x) if its
+    # slope has the right sign: the ranks then agree exactly.
+    log_weights = ratio.fit(X, y).predict_log_weight(X)
+    assert stats.spearmanr(log_weights, log_ratio).statistic == pytest.approx(1.0)
 
 
 def test_metrics_follow_the_same_label_rule():
