@@ -62,12 +62,10 @@ from scipy.special import expit
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
-from sklearn.utils.metadata_routing import process_routing
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import _check_sample_weight, _fit_context, _routing_enabled
+from ._compat import _check_sample_weight, _fit_context
 from ._crossfit import (
     CALIBRATION_FOLDS,
     as_columns,
@@ -102,53 +100,6 @@ from .metrics import overlap_diagnostics
 PREDICT_CHUNK_ROWS = 2**16
 
 
-def _sample_weight_keys(classifier):
-    """The ``fit`` keywords that carry sample weights into ``classifier``.
-
-    With metadata routing off, a Pipeline takes them as ``<step>__sample_weight``;
-    they go to every step that accepts them (a scaler's weighted moments too),
-    so that weighting rows stays equivalent to repeating them. ``None`` when the
-    final classifier cannot take them.
-    """
-    if has_fit_parameter(classifier, "sample_weight"):
-        return ["sample_weight"]
-    if not isinstance(classifier, Pipeline):
-        return None
-    keys = []
-    for position, (name, step) in enumerate(classifier.steps):
-        step_keys = None if step in (None, "passthrough") else _sample_weight_keys(step)
-        if step_keys is None and position == len(classifier.steps) - 1:
-            return None
-        keys.extend(f"{name}__{key}" for key in step_keys or [])
-    return keys
-
-
-def route_sample_weight(router, classifier, sample_weight):
-    """The ``fit`` keyword arguments that give ``sample_weight`` to ``classifier``.
-
-    With metadata routing enabled, the weights go where the classifier
-    requested them, through ``router`` (an object whose
-    ``get_metadata_routing`` names the classifier ``"classifier"``). Otherwise
-    they are passed plainly to every step that takes them; a classifier that
-    cannot take them is a TypeError. ``None`` sends nothing.
-    """
-    if _routing_enabled():
-        return process_routing(
-            router, "fit", sample_weight=sample_weight
-        ).classifier.fit
-    if sample_weight is None:
-        return {}
-    keys = _sample_weight_keys(classifier)
-    if keys is None:
-        raise TypeError(
-            f"The classifier {type(classifier).__name__} does not accept "
-            "sample_weight in fit. Use a classifier that does, or enable "
-            "metadata routing (sklearn.set_config(enable_metadata_routing=True)) "
-            "and request it with set_fit_request(sample_weight=True)."
-        )
-    return dict.fromkeys(keys, sample_weight)
-
-
 def index_fit_params(params, indices, n_samples):
     """Select ``indices`` of every per-row array in a dict of fit parameters."""
     return {
@@ -163,12 +114,12 @@ def index_fit_params(params, indices, n_samples):
 
 def source_position(classes, source):
     """Position of the label ``source`` among the sources ``classes[:-1]``."""
-    sources = classes[:-1].tolist()
+    *sources, target = classes.tolist()
     matches = [i for i, label in enumerate(sources) if label == source]
     if not matches:
         raise ValueError(
             f"source={source!r} is not one of the source labels {sources} (the "
-            f"target is {classes[-1]!r})."
+            f"target is {target!r})."
         )
     return matches[0]
 

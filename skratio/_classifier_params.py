@@ -7,7 +7,8 @@ read them; :class:`ClassifierParamsMixin` adds the hooks of an estimator that
 fits its ``classifier`` itself (``None``: :func:`default_classifier`), with row
 weights routed to it. :class:`~skratio.DensityRatioEstimator`,
 :class:`~skratio.MultiSourceRatio` and :class:`~skratio.TelescopingRatio` mix
-them into the base.
+them into the base. :func:`route_sample_weight` gives row weights to a
+classifier, with or without metadata routing.
 """
 
 import warnings
@@ -17,15 +18,65 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import RobustScaler
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from ._base import route_sample_weight
-from ._compat import HasMethods, Interval
+from ._compat import HasMethods, Interval, _routing_enabled
 from ._validation import IntegerInterval
 from ._weights import check_clip, first_frame_outside_the_libraries
+
+
+def _sample_weight_keys(classifier):
+    """The ``fit`` keywords that carry sample weights into ``classifier``.
+
+    With metadata routing off, a Pipeline takes them as ``<step>__sample_weight``;
+    they go to every step that accepts them (a scaler's weighted moments too),
+    so that weighting rows stays equivalent to repeating them. ``None`` when the
+    final classifier cannot take them.
+    """
+    if has_fit_parameter(classifier, "sample_weight"):
+        return ["sample_weight"]
+    if not isinstance(classifier, Pipeline):
+        return None
+    keys = []
+    for position, (name, step) in enumerate(classifier.steps):
+        step_keys = None if step in (None, "passthrough") else _sample_weight_keys(step)
+        if step_keys is None and position == len(classifier.steps) - 1:
+            return None
+        keys.extend(f"{name}__{key}" for key in step_keys or [])
+    return keys
+
+
+def route_sample_weight(router, classifier, sample_weight):
+    """The ``fit`` keyword arguments that give ``sample_weight`` to ``classifier``.
+
+    With metadata routing enabled, the weights go where the classifier
+    requested them, through ``router`` (an object whose
+    ``get_metadata_routing`` names the classifier ``"classifier"``). Otherwise
+    they are passed plainly to every step that takes them; a classifier that
+    cannot take them is a TypeError. ``None`` sends nothing.
+    """
+    if _routing_enabled():
+        return process_routing(
+            router, "fit", sample_weight=sample_weight
+        ).classifier.fit
+    if sample_weight is None:
+        return {}
+    keys = _sample_weight_keys(classifier)
+    if keys is None:
+        raise TypeError(
+            f"The classifier {type(classifier).__name__} does not accept "
+            "sample_weight in fit. Use a classifier that does, or enable "
+            "metadata routing (sklearn.set_config(enable_metadata_routing=True)) "
+            "and request it with set_fit_request(sample_weight=True)."
+        )
+    return dict.fromkeys(keys, sample_weight)
 
 
 class ClipFeatures(TransformerMixin, BaseEstimator):
@@ -270,7 +321,7 @@ class ClassifierParamsMixin(RatioParamsMixin):
     """Hooks of the ratio estimators that fit their ``classifier`` themselves.
 
     ``classifier=None`` means :func:`default_classifier`; row weights reach the
-    classifier as it requests them (:func:`~skratio._base.route_sample_weight`).
+    classifier as it requests them (:func:`route_sample_weight`).
     Shared by :class:`~skratio.DensityRatioEstimator` and
     :class:`~skratio.MultiSourceRatio`.
     """

@@ -3,12 +3,8 @@
 from numbers import Real
 
 from ._base import BaseRatioEstimator
-from ._classifier_params import ClassifierParamsMixin, default_classifier
+from ._classifier_params import ClassifierParamsMixin
 from ._compat import Interval, StrOptions
-
-# default_classifier lives with the shared parameters; _calibration.py still
-# imports it from here.
-__all__ = ["DensityRatioEstimator", "default_classifier"]
 
 
 class DensityRatioEstimator(ClassifierParamsMixin, BaseRatioEstimator):

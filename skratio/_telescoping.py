@@ -10,8 +10,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseRatioEstimator, route_sample_weight
-from ._classifier_params import RatioParamsMixin
+from ._base import BaseRatioEstimator
+from ._classifier_params import RatioParamsMixin, route_sample_weight
 from ._domains import SOURCE, TARGET
 from ._validation import IntegerInterval
 from ._weights import domain_log_odds, prior_ratio_from_counts

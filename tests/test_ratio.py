@@ -507,6 +507,24 @@ def test_wrong_number_of_features_at_predict(gaussian):
         ratio.predict_weight(X[:, :1])
 
 
+def test_the_only_source_may_be_named_and_no_other_label(gaussian):
+    # A two-domain estimator is the one-source case of the protocol that
+    # MultiSourceRatio shares: source= names its single source, and the target
+    # (or an unseen label) is not a source.
+    X, y = gaussian
+    labels = np.where(y == 1, "ref", "gen")
+    ratio = DensityRatioEstimator(target_label="ref").fit(X, labels)
+    np.testing.assert_array_equal(
+        ratio.predict_log_weight(X[:20], source="gen"), ratio.predict_log_weight(X[:20])
+    )
+    np.testing.assert_array_equal(
+        ratio.predict_weight(X[:20], source="gen"), ratio.predict_weight(X[:20])
+    )
+    for label in ("ref", "other"):
+        with pytest.raises(ValueError, match="not one of the source labels"):
+            ratio.predict_weight(X[:20], source=label)
+
+
 def test_empty_input(gaussian):
     X, y = gaussian
     with pytest.raises(ValueError, match="0 sample"):
