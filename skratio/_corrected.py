@@ -11,7 +11,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._domains import stack_domains
-from ._generators import MAX_SEED, draw_rows
+from ._generators import draw_rows
+from ._protocol import RATIO_ESTIMATOR, derive_seed
 from ._ratio import DensityRatioEstimator
 from ._sample_distances import (
     auc_confidence_interval,
@@ -20,7 +21,7 @@ from ._sample_distances import (
     squared_mmd,
 )
 from ._sir import SIRResampler
-from ._validation import IntegerInterval, check_positive_int
+from ._validation import IntegerInterval, check_positive_int, check_weight_values
 from .metrics import effective_sample_size
 
 
@@ -52,25 +53,23 @@ class _FlattenedRatio(BaseEstimator):
         self.ratio_estimator = ratio_estimator
         self.power = power
 
-    def fit(self, X=None, y=None):
+    def fit(self, X=None, y=None, sample_weight=None):
         return self
+
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        # The protocol's method, so that SIRResampler takes this ratio; like
+        # FrozenEstimator's fit_predict, refused: a frozen ratio's weights of
+        # the rows it is "fitted" on would not be out of fold.
+        raise TypeError("A flattened ratio is fitted once: no out-of-fold weights.")
 
     def __sklearn_is_fitted__(self):
         return True
 
     def predict_log_weight(self, X):
-        return self.power * _log_weight(self.ratio_estimator, X)
+        return self.power * self.ratio_estimator.predict_log_weight(X)
 
     def predict_weight(self, X):
         return np.exp(self.predict_log_weight(X))
-
-
-def _log_weight(ratio_estimator, X):
-    """``log w`` from ``predict_log_weight``, or the log of ``predict_weight``."""
-    if hasattr(ratio_estimator, "predict_log_weight"):
-        return np.asarray(ratio_estimator.predict_log_weight(X), dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        return np.log(np.asarray(ratio_estimator.predict_weight(X), dtype=np.float64))
 
 
 def mmd_gammas(Y):
@@ -131,8 +130,10 @@ class CorrectedGenerator(BaseEstimator):
         held-out comparison favours the raw model.
     ratio_estimator : ratio estimator, default=None
         Cloned and fitted on the model's samples (domain 0) against the real
-        rows not held out (domain 1); anything with ``fit(X, y)`` and
-        ``predict_log_weight`` or ``predict_weight``. ``None`` uses a
+        rows not held out (domain 1): a ratio estimator of skratio, or any
+        estimator with their ``fit``, ``fit_predict_weight``,
+        ``predict_log_weight`` and ``predict_weight`` (the log-weights are
+        used). ``None`` uses a
         :class:`~skratio.DensityRatioEstimator` with 30 nearest neighbours
         (:class:`~sklearn.neighbors.KNeighborsClassifier`) on the rows as
         given: a linear classifier cannot see a wrong number of modes. Scale
@@ -248,7 +249,7 @@ class CorrectedGenerator(BaseEstimator):
 
     _parameter_constraints = {
         "generator": [HasMethods(["fit", "sample"])],
-        "ratio_estimator": [HasMethods(["fit"]), None],
+        "ratio_estimator": [RATIO_ESTIMATOR, None],
         "k": [StrOptions({"auto"}), IntegerInterval(1, None, closed="left")],
         "power": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="right")],
         "k_grid": ["array-like"],
@@ -364,9 +365,9 @@ class CorrectedGenerator(BaseEstimator):
         # Its fit takes y positionally.
         self.generator_ = clone(self.generator).fit(X_train, None)
         sampler = _sampler(self.generator_)
-        fake = draw_rows(sampler, X_train.shape[0], rng.randint(MAX_SEED))
+        fake = draw_rows(sampler, X_train.shape[0], derive_seed(rng))
         if self.ratio_estimator is None:
-            ratio = default_model_ratio(rng.randint(MAX_SEED))
+            ratio = default_model_ratio(derive_seed(rng))
         else:
             ratio = clone(self.ratio_estimator)
         self.ratio_estimator_ = ratio.fit(*stack_domains(fake, X_train))
@@ -379,12 +380,12 @@ class CorrectedGenerator(BaseEstimator):
         k_max = max(k for k, _ in candidates)
         scores = np.empty((len(candidates), self.n_repeats))
         for repeat in range(self.n_repeats):
-            pool = draw_rows(sampler, n_eval * k_max, rng.randint(MAX_SEED))
+            pool = draw_rows(sampler, n_eval * k_max, derive_seed(rng))
             # A generator need not return its draws in random order
             # (GaussianMixture groups them by component), and each candidate
             # takes the first rows of the pool.
             pool = pool[rng.permutation(pool.shape[0])]
-            log_weight = _log_weight(self.ratio_estimator_, pool)
+            log_weight = self._log_weight(pool)
             half = rng.permutation(n_held)[: max(2, n_held // 2)]
             for i, (k, power) in enumerate(candidates):
                 if k == 1:
@@ -392,7 +393,7 @@ class CorrectedGenerator(BaseEstimator):
                 else:
                     scaled = power * log_weight[: n_eval * k]
                     sir = SIRResampler(
-                        k=k, n_samples=n_eval, random_state=rng.randint(MAX_SEED)
+                        k=k, n_samples=n_eval, random_state=derive_seed(rng)
                     )
                     # Relative to the largest weight: exp cannot overflow.
                     rows = sir.fit_resample(
@@ -411,8 +412,8 @@ class CorrectedGenerator(BaseEstimator):
         self.k_, self.power_ = self._select(candidates, difference)
 
         # Diagnostics on fresh model samples, as many as the held-out rows.
-        fresh = draw_rows(sampler, max(n_held, 2), rng.randint(MAX_SEED))
-        fresh_log_weight = _log_weight(self.ratio_estimator_, fresh)
+        fresh = draw_rows(sampler, max(n_held, 2), derive_seed(rng))
+        fresh_log_weight = self._log_weight(fresh)
         self.ess_fraction_ = (
             effective_sample_size(
                 np.exp(self.power_ * (fresh_log_weight - fresh_log_weight.max()))
@@ -420,10 +421,20 @@ class CorrectedGenerator(BaseEstimator):
             / fresh.shape[0]
         )
         self.overlap_auc_ = auc_confidence_interval(
-            _log_weight(self.ratio_estimator_, X_held), fresh_log_weight
+            self._log_weight(X_held), fresh_log_weight
         )
         self.mean_model_weight_ = float(np.mean(np.exp(fresh_log_weight)))
         return self
+
+    def _log_weight(self, X):
+        """The fitted ratio's log-weights of the rows ``X``, checked."""
+        name = type(self.ratio_estimator_).__name__
+        return check_weight_values(
+            self.ratio_estimator_.predict_log_weight(X),
+            f"The output of {name}.predict_log_weight",
+            n_rows=X.shape[0],
+            log=True,
+        )
 
     def _select(self, candidates, difference):
         """The chosen ``(k, power)``: the raw model unless beaten beyond noise."""
@@ -456,8 +467,7 @@ class CorrectedGenerator(BaseEstimator):
         n_samples = check_positive_int(n_samples, "n_samples")
         sampler = _sampler(self.generator_)
         if self.k_ == 1:
-            seed = check_random_state(random_state).randint(MAX_SEED)
-            return draw_rows(sampler, n_samples, seed)
+            return draw_rows(sampler, n_samples, derive_seed(random_state))
         ratio = _FlattenedRatio(self.ratio_estimator_, self.power_)
         return SIRResampler(ratio, k=self.k_, random_state=random_state).sample(
             sampler, n_samples

@@ -9,7 +9,12 @@ labels in {0, 1}, {False, True} or {-1, 1} keep their meaning (the larger value
 is the target); any other labels (strings, {1, 2}, ...) need an explicit
 ``target_label``. Labels are never mapped to domains by their sort order, which
 silently inverts every weight when, say, ``"reference" < "synthetic"``.
+
+Under covariate shift the target rows are the *unlabelled* ones, stacked with
+the labelled source rows in one ``y`` (:func:`unlabeled_mask` finds them).
 """
+
+from numbers import Real
 
 import numpy as np
 from scipy import sparse
@@ -161,6 +166,35 @@ def fold_hint(splitter):
         "samples with skratio.stack_domains(source, target), which interleaves "
         "them. Otherwise give rows of both samples."
     )
+
+
+def unlabeled_mask(y, unlabeled="auto"):
+    """Boolean mask of the unlabelled (target) rows of ``y``.
+
+    ``"auto"`` marks ``NaN`` in a float ``y`` and ``-1`` in any other ``y``
+    (scikit-learn's semi-supervised convention); ``NaN`` as a marker matches
+    ``NaN`` values; any other marker matches by equality.
+    """
+    y = np.asarray(y)
+    if isinstance(unlabeled, str) and unlabeled == "auto":
+        if y.dtype.kind == "f":
+            return np.isnan(y)
+        if y.dtype.kind in "iub":
+            return y == -1
+        return np.array([_is_minus_one(value) for value in y], dtype=bool)
+    if isinstance(unlabeled, Real) and np.isnan(unlabeled):
+        if y.dtype.kind == "f":
+            return np.isnan(y)
+        return np.array([_is_nan(value) for value in y], dtype=bool)
+    return np.asarray(y == unlabeled, dtype=bool).reshape(y.shape)
+
+
+def _is_nan(value):
+    return isinstance(value, Real) and np.isnan(value)
+
+
+def _is_minus_one(value):
+    return isinstance(value, Real) and not isinstance(value, bool) and value == -1
 
 
 def check_ratio_target(ratio_estimator, target_label, context):

@@ -8,13 +8,24 @@ estimator of skratio has and every consumer (``SIRResampler``,
 - ``fit(X, y, sample_weight=None)``, on domain labels (or the ``target_label``
   the estimator names), returning ``self``;
 - ``predict_log_weight(X)`` and ``predict_weight(X)``, the log of the ratio and
-  the ratio, one value per row;
+  the ratio, one value per row (``-inf`` and ``0`` for a row the target
+  cannot produce);
 - ``fit_predict_weight(X, y, sample_weight=None, *, cv=None)``, out-of-fold
   weights of the rows it is fitted on, with ``cv`` a number of folds or a
-  splitter.
+  splitter (``None``: the estimator's own folds); afterwards the estimator is
+  fitted on all rows, as by ``fit``.
 
-Consumers state it with :data:`RATIO_ESTIMATOR` in their
-``_parameter_constraints`` and call those methods only.
+Weights are finite and non-negative; consumers check what they receive with
+:func:`skratio._validation.check_weight_values`, which names the method that
+broke the rule. A fitted estimator may say which label it took as the target
+with ``classes_`` (target last): consumers that fit it on their own 0/1 labels
+read it to refuse inverted weights.
+
+Consumers state the protocol with :data:`RATIO_ESTIMATOR` in their
+``_parameter_constraints`` and call those methods only: no ``hasattr`` or
+signature checks, no fallback from ``predict_log_weight`` to
+``predict_weight``. A ratio estimator written outside skratio needs all four
+methods.
 """
 
 from numbers import Integral

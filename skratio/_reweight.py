@@ -1,13 +1,11 @@
 """Downstream models trained with out-of-fold importance weights."""
 
-import inspect
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
@@ -27,42 +25,15 @@ from ._compat import (
     _fit_context,
     _safe_indexing,
 )
-from ._domains import TARGET, check_ratio_target, fold_hint
+from ._domains import TARGET, check_ratio_target, fold_hint, unlabeled_mask
+from ._protocol import RATIO_ESTIMATOR, derive_seed, domain_folds
 from ._ratio import DensityRatioEstimator
-from ._weights import check_clip, warn_if_weights_collapse
+from ._validation import check_weight_values
+from ._weights import check_clip, postprocess_log_weight, warn_if_weights_collapse
 from .exceptions import WeightCollapseWarning
 
 #: Flattening exponents tried by ``power="auto"``.
 AUTO_POWERS = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-def unlabeled_mask(y, unlabeled="auto"):
-    """Boolean mask of the unlabelled (target) rows of ``y``.
-
-    ``"auto"`` marks ``NaN`` in a float ``y`` and ``-1`` in any other ``y``
-    (scikit-learn's semi-supervised convention); ``NaN`` as a marker matches
-    ``NaN`` values; any other marker matches by equality.
-    """
-    y = np.asarray(y)
-    if isinstance(unlabeled, str) and unlabeled == "auto":
-        if y.dtype.kind == "f":
-            return np.isnan(y)
-        if y.dtype.kind in "iub":
-            return y == -1
-        return np.array([_is_minus_one(value) for value in y], dtype=bool)
-    if isinstance(unlabeled, Real) and np.isnan(unlabeled):
-        if y.dtype.kind == "f":
-            return np.isnan(y)
-        return np.array([_is_nan(value) for value in y], dtype=bool)
-    return np.asarray(y == unlabeled, dtype=bool).reshape(y.shape)
-
-
-def _is_nan(value):
-    return isinstance(value, Real) and np.isnan(value)
-
-
-def _is_minus_one(value):
-    return isinstance(value, Real) and not isinstance(value, bool) and value == -1
 
 
 def _estimator_has(attribute):
@@ -112,7 +83,9 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         The downstream regressor or classifier.
     ratio_estimator : ratio estimator, default=None
         Estimates ``w = p_target / p_source`` from domain labels ``0``
-        (source) and ``1`` (target). ``None`` means
+        (source) and ``1`` (target): a ratio estimator of skratio, or any
+        estimator with their ``fit``, ``fit_predict_weight(..., cv=...)``,
+        ``predict_log_weight`` and ``predict_weight``. ``None`` means
         :class:`skratio.DensityRatioEstimator` with its defaults. Its own
         ``power`` and ``clip`` apply first; keep them at their defaults and
         use this estimator's ``power`` and ``clip``, which shape the training
@@ -209,7 +182,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"])],
-        "ratio_estimator": [HasMethods(["fit_predict_weight", "predict_weight"]), None],
+        "ratio_estimator": [RATIO_ESTIMATOR, None],
         "power": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
         "clip": [Interval(Real, 0, None, closed="neither"), tuple, list, None],
         "cv": ["cv_object"],
@@ -284,7 +257,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         if y.dtype.kind == "f":
             return
         labelled = y[~is_target]
-        if y.dtype == object and any(_is_nan(value) for value in labelled):
+        if y.dtype == object and unlabeled_mask(labelled, np.nan).any():
             raise ValueError(
                 "y is an object array with NaN values, but with unlabeled='auto' "
                 "only -1 marks unlabelled rows of a non-float y, so the NaN rows "
@@ -301,13 +274,6 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
                 "NaN in a float or object y with unlabeled=np.nan)."
             )
 
-    def _domain_cv(self, domain, rng):
-        cv = self.cv
-        if isinstance(cv, Integral):
-            seed = rng.randint(np.iinfo(np.int32).max)
-            return StratifiedKFold(cv, shuffle=True, random_state=seed)
-        return check_cv(cv, domain, classifier=True)
-
     def _oof_weights(self, X, domain, sample_weight, rng):
         """Out-of-fold ratio for every row, through public methods only."""
         ratio_estimator = check_ratio_target(
@@ -316,22 +282,14 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
             f"{type(self).__name__}, which fits it on domain labels 0 (labelled "
             "source rows) and 1 (unlabelled target rows)",
         )
-        folds = self._domain_cv(domain, rng)
-        takes_cv = (
-            "cv" in inspect.signature(ratio_estimator.fit_predict_weight).parameters
-        )
-        kwargs = {"sample_weight": sample_weight}
-        if takes_cv:
-            kwargs["cv"] = folds
-        elif "cv" in ratio_estimator.get_params():
-            # Estimators whose fit_predict_weight has no cv keyword cross-fit
-            # with the folds set as their own cv parameter.
-            ratio_estimator.set_params(cv=folds)
+        folds = domain_folds(self.cv, domain, derive_seed(rng))
         with warnings.catch_warnings():
             # The ratio estimator warns about the plain ratio; fit warns once
             # about the training weights (after power and clip) instead.
             warnings.simplefilter("ignore", WeightCollapseWarning)
-            weights = ratio_estimator.fit_predict_weight(X, domain, **kwargs)
+            weights = ratio_estimator.fit_predict_weight(
+                X, domain, sample_weight=sample_weight, cv=folds
+            )
         fitted_target = getattr(ratio_estimator, "classes_", [TARGET])[-1]
         if fitted_target != TARGET:
             raise ValueError(
@@ -340,20 +298,23 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
                 "unlabelled target rows): its weights would be inverted. Leave "
                 "its target_label at None."
             )
-        weights = np.asarray(weights, dtype=np.float64)
-        if weights.shape != (domain.shape[0],) or not np.all(np.isfinite(weights)):
-            raise ValueError(
-                f"The ratio estimator {type(ratio_estimator).__name__} returned "
-                "weights that are not one finite value per row."
-            )
+        weights = check_weight_values(
+            weights,
+            f"The output of {type(ratio_estimator).__name__}.fit_predict_weight",
+            n_rows=domain.shape[0],
+        )
         return ratio_estimator, weights
 
     def _training_weights(self, ratio, power):
-        weights = ratio**power
-        if self.clip is not None:
-            lower, upper = check_clip(self.clip)
-            weights = np.clip(weights, lower, upper)
-        return weights
+        """``ratio ** power`` clipped to ``clip``: the ratio estimators' rule."""
+        if power == 0:
+            # Unweighted training: w ** 0 = 1 also where w = 0, whose
+            # flattened log-weight 0 * -inf would be NaN.
+            log_weight = np.zeros_like(ratio)
+        else:
+            with np.errstate(divide="ignore"):  # a zero weight stays zero
+                log_weight = np.log(ratio)
+        return np.exp(postprocess_log_weight(log_weight, power, self.clip))
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -444,14 +405,9 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     def _select_power(self, X, y, ratio, user_weight, rng):
         """Importance-weighted CV over source rows (Sugiyama et al., 2007)."""
-        cv = self.cv
-        if isinstance(cv, Integral):
-            seed = rng.randint(np.iinfo(np.int32).max)
-            splitter = (KFold if self._is_regression() else StratifiedKFold)(
-                cv, shuffle=True, random_state=seed
-            )
-        else:
-            splitter = check_cv(cv, y, classifier=not self._is_regression())
+        splitter = domain_folds(
+            self.cv, y, derive_seed(rng), stratify=not self._is_regression()
+        )
         scorer = check_scoring(self.estimator, scoring=self._power_scoring())
         folds = list(splitter.split(X, y))
         scores = {power: [] for power in AUTO_POWERS}

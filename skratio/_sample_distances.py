@@ -19,6 +19,7 @@ from sklearn.utils import (
     column_or_1d,
 )
 
+from ._protocol import derive_seed
 from ._validation import check_weights
 
 
@@ -356,11 +357,11 @@ def classifier_two_sample_test(
         )
     rng = check_random_state(random_state)
     if classifier is None:
-        classifier = HistGradientBoostingClassifier(random_state=rng.randint(2**31))
+        classifier = HistGradientBoostingClassifier(random_state=derive_seed(rng))
     X = np.vstack([X_model, X_real])
     y = np.repeat([0, 1], [X_model.shape[0], X_real.shape[0]])
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=rng.randint(2**31)
+        X, y, test_size=test_size, stratify=y, random_state=derive_seed(rng)
     )
     fitted = clone(classifier).fit(X_train, y_train)
     column = list(fitted.classes_).index(1)

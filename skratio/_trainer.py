@@ -1,12 +1,10 @@
 """Weighted training of a generative model on biased plus reference data."""
 
-import inspect
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin, MetaEstimatorMixin, clone
-from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import ClassifierTags, check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
@@ -21,8 +19,9 @@ from ._compat import (
 from ._domains import TARGET, check_ratio_target, check_source_target_labels
 from ._generators import can_be_seeded, draw_rows
 from ._multisource import MultiSourceRatio
+from ._protocol import RATIO_ESTIMATOR, derive_seed, domain_folds
 from ._ratio import DensityRatioEstimator
-from ._validation import check_positive_int
+from ._validation import check_positive_int, check_weight_values
 from ._weights import warn_if_weights_collapse
 from .exceptions import WeightCollapseWarning
 from .metrics import effective_sample_size
@@ -80,9 +79,12 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         :class:`~sklearn.mixture.GaussianMixture` does). A generator whose
         ``fit`` takes no ``sample_weight`` needs ``fallback="resample"`` for
         non-uniform weights.
-    ratio_estimator : estimator with ``fit_predict_weight``, default=None
+    ratio_estimator : ratio estimator, default=None
         Estimates ``p_ref / p_bias`` (e.g. :class:`DensityRatioEstimator` or
-        :class:`CalibratedRatio`); its ``power`` and ``clip`` post-process the
+        :class:`CalibratedRatio`, or any estimator with their ``fit``,
+        ``fit_predict_weight``, ``predict_log_weight`` and ``predict_weight``;
+        phase 1 calls ``fit_predict_weight(..., cv=...)``); its ``power`` and
+        ``clip`` post-process the
         weights, before ``max_weight_ratio``. ``None`` means
         ``DensityRatioEstimator()``, or ``MultiSourceRatio(target_label=...)``
         with the trainer's ``target_label`` when ``y`` holds several biased
@@ -107,12 +109,12 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         effective sample size. ``None`` disables the bound.
         ``benchmarks/fair_generation.py`` compares this default with other
         bounds and with flattening.
-    cv : int, cross-validation generator or iterable, default=5
+    cv : int, cross-validation generator, iterable or None, default=5
         Folds of the cross-fitting in phase 1, passed to the ratio estimator's
-        ``fit_predict_weight(..., cv=...)`` (a ratio estimator whose
-        ``fit_predict_weight`` takes no ``cv`` keeps its own folds). An int
-        means a shuffled :class:`~sklearn.model_selection.StratifiedKFold`
-        (stratified by domain) seeded from ``random_state``.
+        ``fit_predict_weight(..., cv=...)``. An int means a shuffled
+        :class:`~sklearn.model_selection.StratifiedKFold` (stratified by
+        domain) seeded from ``random_state``; ``None`` leaves the ratio
+        estimator its own ``cv``.
     fallback : {"resample"} or None, default=None
         What to do when the generator's ``fit`` takes no ``sample_weight`` and
         the weights are not uniform. ``None`` raises a ``TypeError``.
@@ -192,7 +194,7 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
 
     _parameter_constraints = {
         "generator": [HasMethods(["fit", "sample"])],
-        "ratio_estimator": [HasMethods(["fit_predict_weight"]), None],
+        "ratio_estimator": [RATIO_ESTIMATOR, None],
         "strategy": [StrOptions({"importance", "uniform", "reference"})],
         "max_weight_ratio": [Interval(Real, 0, None, closed="neither"), None],
         "cv": ["cv_object"],
@@ -322,16 +324,15 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
                 f"{type(self).__name__}, whose reference rows are labelled "
                 f"{reference!r} in y",
             )
-        if several_sources:
-            classifier_tags = get_tags(self.ratio_estimator).classifier_tags
-            if classifier_tags is None or not classifier_tags.multi_class:
-                raise ValueError(
-                    f"y holds {self.classes_.shape[0] - 1} biased sources and a "
-                    f"reference, but the ratio estimator "
-                    f"{type(self.ratio_estimator).__name__} compares two domains. "
-                    "Use skratio.MultiSourceRatio(target_label=...), which weighs "
-                    "each source's rows by their own ratio p_ref / p_k."
-                )
+        classifier_tags = get_tags(self.ratio_estimator).classifier_tags
+        if classifier_tags is None or not classifier_tags.multi_class:
+            raise ValueError(
+                f"y holds {self.classes_.shape[0] - 1} biased sources and a "
+                f"reference, but the ratio estimator "
+                f"{type(self.ratio_estimator).__name__} compares two domains. "
+                "Use skratio.MultiSourceRatio(target_label=...), which weighs "
+                "each source's rows by their own ratio p_ref / p_k."
+            )
         return clone(self.ratio_estimator)
 
     def _importance_weight(self, X, labels, sample_weight, is_reference, rng):
@@ -342,15 +343,16 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         the ones the generator is trained with.
         """
         self.ratio_estimator_ = self._ratio_estimator()
-        cross_fit = self.ratio_estimator_.fit_predict_weight
-        kwargs = {"sample_weight": sample_weight}
-        if "cv" in inspect.signature(cross_fit).parameters:
-            kwargs["cv"] = self._cv_splitter(rng)
         with warnings.catch_warnings():
             # The ratio estimator warns about its own, unbounded weights; the
             # trainer checks the bounded ones below.
             warnings.simplefilter("ignore", WeightCollapseWarning)
-            weight = np.asarray(cross_fit(X, labels, **kwargs), dtype=np.float64)
+            weight = self.ratio_estimator_.fit_predict_weight(
+                X,
+                labels,
+                sample_weight=sample_weight,
+                cv=self._cross_fitting_folds(labels, rng),
+            )
         # The labels the ratio estimator saw name the reference as TARGET (two
         # domains) or as the trainer's reference label (several sources).
         expected = self.classes_[-1] if self.classes_.shape[0] > 2 else TARGET
@@ -369,15 +371,10 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
                     f"the trainer's reference label is {self.classes_[-1]!r}: give "
                     "both the same target_label."
                 )
-        if (
-            weight.shape != (X.shape[0],)
-            or not np.isfinite(weight).all()
-            or (weight < 0).any()
-        ):
-            raise ValueError(
-                f"{type(self.ratio_estimator_).__name__}.fit_predict_weight must "
-                "return one finite, non-negative weight per row."
-            )
+        name = type(self.ratio_estimator_).__name__
+        weight = check_weight_values(
+            weight, f"The output of {name}.fit_predict_weight", n_rows=X.shape[0]
+        )
         weight[is_reference] = 1.0
         if self.max_weight_ratio is not None:
             np.minimum(weight, self.max_weight_ratio, out=weight)
@@ -385,10 +382,15 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             warn_if_weights_collapse(weight[~is_reference])
         return weight
 
-    def _cv_splitter(self, rng):
+    def _cross_fitting_folds(self, labels, rng):
+        """The ``cv`` passed to the ratio estimator's ``fit_predict_weight``.
+
+        Only an int draws its folds' seed from ``rng``: the bootstrap of
+        ``fallback="resample"`` draws next from the same generator. ``None``
+        leaves the ratio estimator its own folds.
+        """
         if isinstance(self.cv, Integral):
-            seed = rng.randint(np.iinfo(np.int32).max)
-            return StratifiedKFold(self.cv, shuffle=True, random_state=seed)
+            return domain_folds(self.cv, labels, derive_seed(rng))
         return self.cv
 
     def _fit_generator(self, X, weights, takes_weights, rng):

@@ -47,14 +47,61 @@ def check_positive_int(value, name):
     return int(value)
 
 
+def check_weight_values(values, name, *, n_rows=None, log=False):
+    """Weights, or log-weights, as one float64 value per row, checked.
+
+    The one check of weight values, whoever gives them: a user's
+    ``sample_weight`` (through :func:`check_weights`) or what a ratio
+    estimator returns to a consumer. A NaN, an infinite or a negative weight
+    would otherwise pass silently into a weighted fit or a resampling.
+
+    Parameters
+    ----------
+    values : array-like
+        The weights, or their logarithms when ``log=True``.
+    name : str
+        What the values are, as the subject of the error messages: e.g.
+        ``"sample_weight"`` or ``"The output of X.fit_predict_weight"``.
+    n_rows : int, default=None
+        The number of rows the values are for; None checks only that they are
+        1-D.
+    log : bool, default=False
+        Whether ``values`` are log-weights: then ``-inf`` (a weight of 0) is
+        allowed and no sign is checked.
+
+    Returns
+    -------
+    values : ndarray of shape (n_rows,)
+        The values as float64.
+
+    Raises
+    ------
+    ValueError
+        When the values are not one per row, hold a NaN or ``+inf`` (any
+        infinity for plain weights), or, for plain weights, a negative value.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or (n_rows is not None and values.shape[0] != n_rows):
+        expected = "n_rows" if n_rows is None else n_rows
+        raise ValueError(
+            f"{name} must have one value per row, shape ({expected},); got shape "
+            f"{values.shape}."
+        )
+    # One pass: ``x < inf`` is False for NaN and for +inf.
+    if not (values < np.inf).all():
+        problem = "NaN" if np.isnan(values).any() else "infinite"
+        raise ValueError(f"{name} must be finite; it holds {problem} values.")
+    if not log and (values < 0).any():
+        raise ValueError(f"{name} must be non-negative.")
+    return values
+
+
 def check_weights(weights, name="weights"):
-    """1-D float64 non-negative finite weights."""
+    """1-D float64 non-negative finite weights given by the user."""
     weights = column_or_1d(
         check_array(weights, ensure_2d=False, dtype=np.float64, input_name=name)
     )
-    if (weights < 0).any():
-        raise ValueError(f"{name} must be non-negative.")
-    return weights
+    return check_weight_values(weights, name)
 
 
 def check_target_proba(y_proba):

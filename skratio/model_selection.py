@@ -25,7 +25,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import column_or_1d
 
 from ._compat import _safe_indexing
-from ._reweight import unlabeled_mask
+from ._domains import unlabeled_mask
+from ._validation import check_weight_values, check_weights
 
 __all__ = ["LabeledKFold", "importance_weighted_scorer"]
 
@@ -144,16 +145,14 @@ class _ImportanceWeightedScorer:
         y_labelled = y[labelled]
         if y_labelled.dtype == object:
             y_labelled = np.asarray(y_labelled.tolist())
-        weights = np.asarray(self._weights(estimator, X_labelled), dtype=np.float64)
+        name = "The importance weights of the validation rows"
+        weights = check_weight_values(
+            self._weights(estimator, X_labelled), name, n_rows=labelled.shape[0]
+        )
         if sample_weight is not None:
-            weights = weights * np.asarray(sample_weight, dtype=np.float64)[labelled]
-        if not (
-            np.all(np.isfinite(weights)) and np.all(weights >= 0) and weights.sum() > 0
-        ):
-            raise ValueError(
-                "The importance weights of the validation rows must be finite, "
-                "non-negative and not all zero."
-            )
+            weights = weights * check_weights(sample_weight, "sample_weight")[labelled]
+        if not weights.sum() > 0:
+            raise ValueError(f"{name} must not be all zero.")
         scorer = check_scoring(estimator, scoring=self.scoring)
         return scorer(estimator, X_labelled, y_labelled, sample_weight=weights)
 

@@ -10,7 +10,7 @@ methods and ``plot``, so skratio does not need it otherwise
 """
 
 import numpy as np
-from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.utils import check_consistent_length, column_or_1d
 
 # Private since scikit-learn 1.5 (no longer exported by sklearn.utils), but it
 # is the check that scikit-learn's own Displays make.
@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import check_matplotlib_support
 from ._domains import encode_domain_labels
+from ._validation import check_weights
 from .metrics import calibration_bins, expected_calibration_error
 
 __all__ = ["RatioCalibrationDisplay", "WeightDistributionDisplay"]
@@ -278,13 +279,7 @@ class WeightDistributionDisplay:
         [0.6, 2.5]
         """
         _check_matplotlib(f"{cls.__name__}.from_weights")
-        weights = column_or_1d(
-            check_array(
-                weights, ensure_2d=False, dtype=np.float64, input_name="weights"
-            )
-        )
-        if (weights < 0).any():
-            raise ValueError("weights must be non-negative.")
+        weights = check_weights(weights)
         if groups is None:
             groups = np.zeros(weights.shape[0], dtype=int)
         groups = column_or_1d(np.asarray(groups))

@@ -193,6 +193,30 @@ def test_a_generator_without_sample_and_an_unfitted_sample_are_refused():
         CorrectedGenerator(GaussianMixture(1)).sample(3)
 
 
+def test_a_ratio_estimator_outside_the_protocol_is_refused():
+    # A domain classifier has fit but no weights.
+    with pytest.raises(InvalidParameterError, match="predict_log_weight"):
+        CorrectedGenerator(GaussianMixture(1), KNeighborsClassifier()).fit(
+            six_modes(100, seed=0)
+        )
+
+
+class _NaNOnFirstRow(DensityRatioEstimator):
+    def predict_log_weight(self, X):
+        log_weight = super().predict_log_weight(X)
+        log_weight[0] = np.nan
+        return log_weight
+
+
+def test_nan_log_weights_are_refused_naming_the_ratio_estimator():
+    with pytest.raises(
+        ValueError, match="_NaNOnFirstRow.predict_log_weight must be finite"
+    ):
+        CorrectedGenerator(
+            GaussianMixture(1, random_state=0), _NaNOnFirstRow(), random_state=0
+        ).fit(six_modes(100, seed=0))
+
+
 def test_sample_refuses_a_bad_count(far_model):
     with pytest.raises(ValueError, match="n_samples"):
         far_model.sample(0)

@@ -112,6 +112,36 @@ def test_scorer_with_fixed_ratio_estimator_on_any_model():
     assert score == pytest.approx(expected)
 
 
+class _ScaledTrueRatio(TrueRatio):
+    """The true ratio times ``scale``: 0 or -1 give weights that must be refused."""
+
+    def __init__(self, scale):
+        super().__init__()
+        self.scale = scale
+
+    def predict_weight(self, X):
+        return self.scale * super().predict_weight(X)
+
+
+@pytest.mark.parametrize(
+    "scale, sample_weight, match",
+    [
+        (0.0, None, "must not be all zero"),
+        (-1.0, None, "must be non-negative"),
+        (np.nan, None, "must be finite; it holds NaN"),
+        (1.0, -np.ones(300), "sample_weight must be non-negative"),
+    ],
+)
+def test_scorer_refuses_bad_importance_weights(scale, sample_weight, match):
+    X, y = stacked(200, 100, seed=3)
+    model = LinearRegression().fit(X[:200], y[:200])
+    scorer = importance_weighted_scorer(
+        "neg_mean_squared_error", ratio_estimator=_ScaledTrueRatio(scale)
+    )
+    with pytest.raises(ValueError, match=match):
+        scorer(model, X, y, sample_weight=sample_weight)
+
+
 def test_iwcv_estimate_of_target_loss_is_unbiased():
     # A fixed model (the unweighted line fitted once) is scored on fresh
     # source samples of n = 500 rows with the true weights of a N(0.5, 1)

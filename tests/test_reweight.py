@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
-from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
@@ -244,6 +244,44 @@ def test_training_weights_are_mean_one_and_clipped(power, upper, seed):
         # Clipped to [1, upper] before the rescaling to mean 1, which keeps
         # ratios between weights: max / min cannot exceed upper / 1.
         assert weights.max() / weights.min() <= upper * (1 + 1e-12)
+
+
+class _ZeroOnNegativeRows(DensityRatioEstimator):
+    """Out-of-fold weights of 0 where the first feature is negative."""
+
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        weights = super().fit_predict_weight(X, y, sample_weight, cv=cv)
+        return np.where(X[:, 0] < 0, 0.0, weights)
+
+
+@pytest.mark.parametrize("power", [0.0, 0.5, 1.0])
+def test_training_weights_are_the_flattened_clipped_ratio(power):
+    # Zero weights included: w ** 0 is 1 (unweighted training) and 0 ** 0.5 is 0.
+    X, y, _ = quadratic_shift(120, 60, seed=3)
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    ratio = _ZeroOnNegativeRows()
+    model = ReweightedEstimator(
+        LinearRegression(), ratio, power=power, clip=(0.0, 2.0), cv=folds
+    ).fit(X, y)
+    domain = np.isnan(y).astype(int)
+    raw = clone(ratio).fit_predict_weight(X, domain, cv=folds)[:120]
+    assert (raw == 0).any() and (raw > 2.0).any()
+    expected = np.minimum(raw**power, 2.0)
+    np.testing.assert_allclose(model.weights_, expected / expected.mean(), rtol=1e-12)
+
+
+class _NegatedRatio(DensityRatioEstimator):
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        return -super().fit_predict_weight(X, y, sample_weight, cv=cv)
+
+
+def test_negative_weights_from_the_ratio_estimator_are_refused():
+    X, y, _ = quadratic_shift(60, 30, seed=0)
+    model = ReweightedEstimator(LinearRegression(), _NegatedRatio(), cv=3)
+    with pytest.raises(
+        ValueError, match="_NegatedRatio.fit_predict_weight must be non-negative"
+    ):
+        model.fit(X, y)
 
 
 def test_no_target_rows():

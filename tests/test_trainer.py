@@ -103,10 +103,21 @@ class _LabelledSampler(BaseEstimator):
 
 
 class _Phase1MustNotRun(BaseEstimator):
+    """A ratio estimator (the whole protocol) that fails if phase 1 runs."""
+
     def __init__(self, cv=5):
         self.cv = cv
 
-    def fit_predict_weight(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None):
+        raise AssertionError("phase 1 ran before the generator was checked")
+
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        raise AssertionError("phase 1 ran before the generator was checked")
+
+    def predict_log_weight(self, X):
+        raise AssertionError("phase 1 ran before the generator was checked")
+
+    def predict_weight(self, X):
         raise AssertionError("phase 1 ran before the generator was checked")
 
 
@@ -180,27 +191,72 @@ def test_cv_and_random_state_drive_the_cross_fitting(gaussian_data):
     assert not np.array_equal(trainer.weights_, other.weights_)
 
 
-class _RatioWrapper(BaseEstimator):
-    """A ratio estimator whose fit_predict_weight takes no folds."""
-
-    def __init__(self, estimator=None):
-        self.estimator = estimator
-
-    def fit_predict_weight(self, X, y, sample_weight=None):
-        self.estimator_ = clone(self.estimator)
-        return self.estimator_.fit_predict_weight(X, y, sample_weight=sample_weight)
-
-
-def test_a_ratio_estimator_without_a_cv_keyword_keeps_its_own_folds(gaussian_data):
+def test_cv_none_leaves_the_ratio_estimator_its_own_folds(gaussian_data):
     X, y = gaussian_data
-    inner = _FoldSpy(cv=4, random_state=0)
+    ratio = _FoldSpy(cv=4, random_state=0)
     trainer = WeightedGenerativeTrainer(
-        KernelDensity(), _RatioWrapper(inner), cv=3, random_state=0
+        KernelDensity(), ratio, cv=None, random_state=0
     ).fit(X, y)
-    assert trainer.ratio_estimator_.estimator_.cv_received_ is None
-    direct = clone(inner).fit_predict_weight(X, y)
+    assert trainer.ratio_estimator_.cv_received_ is None
+    direct = clone(ratio).fit_predict_weight(X, y)
     expected = np.where(y == 1, 1.0, np.minimum(direct, 20.0))
     np.testing.assert_allclose(trainer.weights_, expected / expected.mean())
+
+
+class _OnlyCrossFits(BaseEstimator):
+    """Has fit_predict_weight but not the rest of the ratio-estimator protocol."""
+
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        return np.ones(len(y))
+
+
+def test_a_ratio_estimator_outside_the_protocol_is_refused(gaussian_data):
+    X, y = gaussian_data
+    trainer = WeightedGenerativeTrainer(KernelDensity(), _OnlyCrossFits())
+    with pytest.raises(ValueError, match="predict_log_weight"):
+        trainer.fit(X, y)
+
+
+class _FixedOutput(BaseEstimator):
+    """A ratio estimator whose fit_predict_weight returns given values."""
+
+    def __init__(self, weights=None):
+        self.weights = weights
+
+    def fit(self, X, y, sample_weight=None):
+        self.classes_ = np.unique(y)
+        return self
+
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        self.fit(X, y)
+        return self.weights
+
+    def predict_log_weight(self, X):
+        return np.zeros(len(X))
+
+    def predict_weight(self, X):
+        return np.ones(len(X))
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.nan, "must be finite; it holds NaN"),
+        (np.inf, "must be finite; it holds infinite"),
+        (-1.0, "must be non-negative"),
+        ("short", r"must have one value per row, shape \(400,\); got shape \(399,\)"),
+    ],
+)
+def test_bad_weights_from_the_ratio_estimator_are_refused(gaussian_data, bad, match):
+    X, y = gaussian_data
+    weights = np.ones(X.shape[0])
+    if bad == "short":
+        weights = weights[1:]
+    else:
+        weights[0] = bad
+    trainer = WeightedGenerativeTrainer(KernelDensity(), _FixedOutput(weights))
+    with pytest.raises(ValueError, match="_FixedOutput.fit_predict_weight " + match):
+        trainer.fit(X, y)
 
 
 def _collapsing_split():
