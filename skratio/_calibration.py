@@ -15,12 +15,33 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseRatioEstimator, index_fit_params, route_sample_weight
+from ._base import BaseRatioEstimator, index_fit_params
 from ._compat import StrOptions, _check_sample_weight, _routing_enabled
-from ._ratio import DensityRatioEstimator, default_classifier
+from ._domains import SOURCE, TARGET, check_ratio_target
+from ._protocol import RATIO_ESTIMATOR
+from ._ratio import DensityRatioEstimator
 from ._validation import IntegerInterval
-from ._weights import check_clip, domain_log_odds
+from ._weights import check_clip
 from .metrics import expected_calibration_error
+
+# The settings of a ratio estimator that act on its log-odds (its own
+# calibration, flattening, clipping), at the values that leave them raw.
+# CalibratedRatio fits the wrapped estimator with these values and applies its
+# power and clip after its own calibration.
+RAW_SETTINGS = {"calibration": None, "power": 1.0, "clip": None}
+
+# The folds of fit_predict_weight when the wrapped estimator does not set them
+# (DensityRatioEstimator's defaults).
+CROSS_FITTING_DEFAULTS = {"cv": 5, "random_state": None, "n_jobs": None}
+
+
+def _frozen_parts(estimator):
+    """The frozen estimators (fitted already, never refitted) inside ``estimator``."""
+    return [
+        part
+        for part in estimator.get_params(deep=True).values()
+        if isinstance(part, FrozenEstimator)
+    ]
 
 
 class _LogOddsPredictMixin:
@@ -30,56 +51,54 @@ class _LogOddsPredictMixin:
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
 
-class _LogOddsClassifier(
+class _RatioLogOdds(
     _LogOddsPredictMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 ):
-    """A domain classifier whose ``decision_function`` is its log-odds.
+    """A ratio estimator seen as a domain classifier whose decision is its log-odds.
 
     :class:`~sklearn.calibration.CalibratedClassifierCV` calibrates a
-    classifier's ``decision_function`` when it has one and its
-    ``predict_proba`` otherwise. A sigmoid of probabilities saturates and cannot
-    undo an overconfident classifier (naive Bayes, neural nets), whereas a
-    sigmoid of log-odds rescales them: ``a * logit c(x) + b``. This
-    wrapper gives every classifier the finite, clipped log-odds of
-    :func:`~skratio._weights.domain_log_odds` as its decision function.
+    classifier's ``decision_function`` when it has one. This adapter's ``fit``
+    is the ratio estimator's ``fit`` (on the 0/1 domain labels, the row weights
+    passed on) and its ``decision_function`` the log-odds of the classifier the
+    ratio stands for, ``predict_log_weight(X) - log prior_ratio_``: only the
+    ratio-estimator protocol is used. The ratio estimator must give raw
+    log-weights (no calibration, flattening or clipping of its own), as
+    :class:`CalibratedRatio` arranges.
     """
 
-    def __init__(self, classifier):
-        self.classifier = classifier
+    # The ratio estimator always takes the weights: they set its prior ratio,
+    # and it routes them on to its own classifier as that one requested.
+    __metadata_request__fit = {"sample_weight": True}
+
+    def __init__(self, estimator):
+        self.estimator = estimator
 
     def fit(self, X, y, sample_weight=None):
-        fit_params = {}
-        # A frozen classifier is not refitted, so it takes no weights.
-        if sample_weight is not None and not isinstance(
-            self.classifier, FrozenEstimator
-        ):
-            # The weights reach the classifier as in DensityRatioEstimator.fit:
-            # routed when metadata routing is on, otherwise to every Pipeline
-            # step that takes them, and a TypeError if the classifier cannot.
-            fit_params = route_sample_weight(
-                self,
-                self.classifier,
-                _check_sample_weight(sample_weight, X, dtype=np.float64),
+        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        self.classes_ = np.asarray(self.estimator_.classes_)
+        # Fitted on 0/1 labels, the target must be 1: a ratio estimator that
+        # took 0 as its target would give the inverse ratio.
+        if self.classes_.tolist() != [SOURCE, TARGET]:
+            raise ValueError(
+                f"The ratio estimator {type(self.estimator).__name__}, fitted on "
+                f"domain labels 0 (source) and 1 (target), has classes_ "
+                f"{self.classes_.tolist()!r} (source first, target last): its "
+                "weights would be inverted. Leave its target_label at None."
             )
-        self.classifier_ = clone(self.classifier).fit(X, y, **fit_params)
-        self.classes_ = self.classifier_.classes_
         return self
 
     def decision_function(self, X):
         check_is_fitted(self)
-        return domain_log_odds(self.classifier_, X)
-
-    def get_metadata_routing(self):
-        return MetadataRouter(owner=self).add(
-            classifier=self.classifier,
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        return self.estimator_.predict_log_weight(X) - np.log(
+            self.estimator_.prior_ratio_
         )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        classifier_tags = get_tags(self.classifier).input_tags
-        tags.input_tags.sparse = classifier_tags.sparse
-        tags.input_tags.allow_nan = classifier_tags.allow_nan
+        estimator_tags = get_tags(self.estimator).input_tags
+        tags.input_tags.sparse = estimator_tags.sparse
+        tags.input_tags.allow_nan = estimator_tags.allow_nan
         return tags
 
 
@@ -212,7 +231,7 @@ class CalibratedRatio(BaseRatioEstimator):
     """
 
     _parameter_constraints = {
-        "estimator": [DensityRatioEstimator, None],
+        "estimator": [RATIO_ESTIMATOR, None],
         "method": [StrOptions({"sigmoid", "isotonic", "temperature"})],
         "cv": ["cv_object"],
         "ensemble": ["boolean", StrOptions({"auto"})],
@@ -228,59 +247,100 @@ class CalibratedRatio(BaseRatioEstimator):
         self.ensemble = ensemble
         self.n_jobs = n_jobs
 
-    def _estimator_params(self):
-        """The wrapped estimator's parameters, read through its public API."""
+    def _wrapped(self):
+        """The ratio estimator to calibrate, as given (``None``: the default)."""
         estimator = (
             DensityRatioEstimator() if self.estimator is None else self.estimator
         )
-        return estimator.get_params(deep=False)
+        if isinstance(estimator, FrozenEstimator):
+            raise ValueError(
+                "CalibratedRatio refits its ratio estimator on the calibration "
+                "folds, so it cannot be frozen. To calibrate a classifier fitted "
+                "already, freeze the classifier instead: "
+                "CalibratedRatio(DensityRatioEstimator(FrozenEstimator(clf)))."
+            )
+        return estimator
 
-    def _classifier_to_calibrate(self, sparse_input=False):
-        classifier = self._estimator_params()["classifier"]
-        return default_classifier(sparse_input) if classifier is None else classifier
+    def _wrapped_settings(self):
+        """The wrapped estimator's settings among the ratio estimators' shared ones.
+
+        Those it lacks take the value that changes nothing (:data:`RAW_SETTINGS`)
+        or the default folds of :meth:`fit_predict_weight`.
+        """
+        params = self._wrapped().get_params(deep=False)
+        defaults = {**RAW_SETTINGS, **CROSS_FITTING_DEFAULTS, "target_label": None}
+        return {key: params.get(key, default) for key, default in defaults.items()}
+
+    def _raw_estimator(self):
+        """A clone of the wrapped estimator that gives raw log-weights on 0/1 labels.
+
+        Its own calibration, power and clip are set to the values that change
+        nothing (calibrating twice would cost two more fits per fold; power and
+        clip are applied after the calibration), and its ``target_label``, at
+        any depth, to 1: it is fitted on the encoded domain labels.
+        """
+        target_label = self._wrapped_settings()["target_label"]
+        raw = check_ratio_target(
+            self._wrapped(),
+            target_label,
+            f"CalibratedRatio, which takes its target ({target_label!r}) from the "
+            "estimator's own target_label",
+        )
+        params = raw.get_params(deep=False)
+        return raw.set_params(
+            **{key: value for key, value in RAW_SETTINGS.items() if key in params}
+        )
 
     def _domain_classifier(self, sparse_input=False):
-        classifier = self._classifier_to_calibrate(sparse_input)
+        # The wrapped estimator picks its own classifier for sparse input.
         ensemble = self.ensemble
         if ensemble == "auto":
-            ensemble = not isinstance(classifier, FrozenEstimator)
+            # A frozen classifier is the same in every fold: one calibrator on
+            # all rows beats an average of calibrators fitted on a fold each.
+            ensemble = not _frozen_parts(self._wrapped())
         calibrated = CalibratedClassifierCV(
-            _LogOddsClassifier(classifier),
+            _RatioLogOdds(self._raw_estimator()),
             method=self.method,
             cv=self.cv,
             n_jobs=self.n_jobs,
             ensemble=ensemble,
         )
         if _routing_enabled():
-            # The calibrators always use the weights; the classifier gets them
-            # as it requested.
+            # The calibrators always use the weights; the ratio estimator
+            # routes them on to its classifier as that one requested.
             calibrated.set_fit_request(sample_weight=True)
         return calibrated
 
     def _classifier_fit_params(self, sample_weight):
-        classifier = self._classifier_to_calibrate()
-        if isinstance(classifier, FrozenEstimator) and not np.array_equal(
-            classifier.classes_, [0, 1]
-        ):
-            raise ValueError(
-                "A frozen classifier must have been fitted on the domain labels "
-                f"0 (source) and 1 (target); its classes are {classifier.classes_!r}."
-            )
+        for frozen in _frozen_parts(self._wrapped()):
+            classes = getattr(frozen, "classes_", None)
+            if classes is not None and not np.array_equal(classes, [0, 1]):
+                raise ValueError(
+                    "A frozen classifier must have been fitted on the domain labels "
+                    f"0 (source) and 1 (target); its classes are {classes!r}."
+                )
         # CalibratedClassifierCV takes the weights for its calibrators and
-        # passes them on to the classifier as DensityRatioEstimator would.
+        # passes them on to the ratio estimator.
         return {} if sample_weight is None else {"sample_weight": sample_weight}
 
     def _ratio_options(self):
-        params = self._estimator_params()
-        if params["clip"] is not None:
-            check_clip(params["clip"])
-        return {
-            key: params[key] for key in ("power", "clip", "prior_ratio", "target_label")
-        }
+        settings = self._wrapped_settings()
+        if settings["clip"] is not None:
+            check_clip(settings["clip"])
+        # The calibrated classifier's probabilities follow the domain
+        # proportions of the calibration rows, so the prior ratio is always
+        # their (weighted) count ratio, whatever prior the wrapped classifier
+        # was trained under.
+        return dict(
+            power=settings["power"],
+            clip=settings["clip"],
+            prior_ratio=None,
+            target_label=settings["target_label"],
+        )
 
     def _cross_fitting_options(self):
-        params = self._estimator_params()
-        return {key: params[key] for key in ("cv", "random_state", "n_jobs")}
+        settings = self._wrapped_settings()
+        return {key: settings[key] for key in CROSS_FITTING_DEFAULTS}
 
     def _fitted_hook(self, X, y_encoded, sample_weight, weights_given):
         self.calibration_error_ = self._held_out_calibration_error(
@@ -375,9 +435,7 @@ class CalibratedRatio(BaseRatioEstimator):
             MetadataRouter(owner=self)
             .add_self_request(self)
             .add(
-                estimator=self.estimator
-                if self.estimator is not None
-                else DensityRatioEstimator(),
+                estimator=self._wrapped(),
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
         )

@@ -176,7 +176,7 @@ def test_frozen_classifier_is_calibrated_on_held_out_rows():
     ).fit(X_held, y_held)
     # One calibrator on all held-out rows; the classifier was not refitted.
     (pair,) = calibrated.classifier_.calibrated_classifiers_
-    assert pair.estimator.classifier_.estimator is naive_bayes
+    assert pair.estimator.estimator_.classifier_.estimator is naive_bayes
     np.testing.assert_array_equal(naive_bayes.theta_, theta)
     assert _rmse(calibrated, X_test, log_ratio_test) < 0.1 * (COPIES - 1) * np.sqrt(
         1.25
