@@ -125,17 +125,20 @@ class CalibratedRatio(BaseRatioEstimator):
     """Density ratio from a recalibrated domain classifier.
 
     A classifier's odds are a density ratio only if its probabilities are
-    calibrated. This estimator recalibrates the domain classifier of a
-    :class:`DensityRatioEstimator` with scikit-learn's
-    :class:`~sklearn.calibration.CalibratedClassifierCV` and gives weights
-    with the same prior correction::
+    calibrated. This estimator recalibrates any ratio estimator (a
+    :class:`DensityRatioEstimator`, :class:`TelescopingRatio`, ...) with
+    scikit-learn's :class:`~sklearn.calibration.CalibratedClassifierCV`: the
+    ratio estimator is seen as a domain classifier whose log-odds are
+    ``logit c(x) = log w(x) - log gamma`` (its ``predict_log_weight`` and
+    fitted ``prior_ratio_``), refitted on each calibration fold, and the
+    weights get the prior correction of the calibration rows::
 
-        log w(x) = log gamma + logit c_cal(x),   gamma = n_0 / n_1,
+        log w_cal(x) = log gamma + logit c_cal(x),   gamma = n_0 / n_1,
 
     post-processed with the wrapped estimator's ``power`` and ``clip``.
 
-    The calibration acts on the classifier's **log-odds** ``logit c(x)``, also
-    for classifiers without a decision function (naive Bayes, forests, neural
+    The calibration acts on the **log-odds** ``logit c(x)``, also for
+    classifiers without a decision function (naive Bayes, forests, neural
     nets): a sigmoid of log-odds, ``sigmoid(a logit c(x) + b)``, can shrink the
     log-odds of an overconfident classifier, which a sigmoid of probabilities
     cannot. Calibrated probabilities of exactly 0 or 1 (isotonic regression)
@@ -143,16 +146,35 @@ class CalibratedRatio(BaseRatioEstimator):
 
     Parameters
     ----------
-    estimator : DensityRatioEstimator, default=None
-        Gives the classifier to calibrate and the post-processing (``power``,
-        ``clip``, ``prior_ratio``) and the cross-fitting folds of
-        :meth:`fit_predict_weight` (``cv``, ``random_state``, ``n_jobs``).
-        ``None`` means ``DensityRatioEstimator()``. It is cloned, not
-        modified. To calibrate a classifier that is already fitted, on
-        held-out rows passed to :meth:`fit`, wrap it in
+    estimator : ratio estimator, default=None
+        The ratio estimator to calibrate: any object with ``fit``,
+        ``predict_log_weight``, ``predict_weight`` and ``fit_predict_weight``
+        whose fitted ``classes_`` are ``[source, target]`` and ``prior_ratio_``
+        is ``gamma``. ``None`` means ``DensityRatioEstimator()``. It is cloned,
+        not modified, and refitted on every calibration fold. Its own settings
+        among those that ratio estimators share are used as follows:
+
+        - ``calibration`` (its own held-out calibration, on by default in
+          :class:`DensityRatioEstimator`), ``power`` and ``clip`` are switched
+          off in the clone (``None``, ``1.0``, ``None``), which must give the
+          raw log-weights: calibrating twice would cost two more classifier
+          fits per fold for nothing, and flattened or clipped log-odds would be
+          undone by the calibration. Its ``power`` and ``clip`` are applied to
+          the calibrated weights instead.
+        - ``target_label`` says which label is the target, as in the wrapped
+          estimator; the clone is fitted on the encoded 0/1 labels (with its
+          ``target_label``, at any depth, set to 1).
+        - ``cv``, ``random_state`` and ``n_jobs`` give the cross-fitting folds
+          of :meth:`fit_predict_weight` (5 unseeded folds if absent).
+
+        Its ``prior_ratio`` is not used: the calibrated probabilities follow
+        the domain proportions of the calibration rows, whose count ratio is
+        ``gamma``. To calibrate a classifier that is already fitted, on
+        held-out rows passed to :meth:`fit`, wrap the classifier in
         :class:`~sklearn.frozen.FrozenEstimator`:
         ``CalibratedRatio(DensityRatioEstimator(FrozenEstimator(clf)))``;
-        it must have been fitted on domain labels 0 and 1.
+        it must have been fitted on domain labels 0 and 1. A frozen ratio
+        estimator is refused (it could not be refitted on the folds).
     method : {"sigmoid", "isotonic", "temperature"}, default="sigmoid"
         Calibration of the log-odds: Platt's sigmoid (``a logit c + b``),
         isotonic regression (any increasing map; needs more data), or
@@ -175,14 +197,18 @@ class CalibratedRatio(BaseRatioEstimator):
         As in :class:`~sklearn.calibration.CalibratedClassifierCV`: ``True``
         averages the calibrated classifiers of the folds; ``False`` fits one
         classifier on all rows and one calibrator on the out-of-fold log-odds.
-        ``"auto"`` is ``False`` for a frozen classifier, ``True`` otherwise.
+        ``"auto"`` is ``False`` when the ratio estimator holds a frozen
+        classifier (:class:`~sklearn.frozen.FrozenEstimator`), ``True``
+        otherwise.
     n_jobs : int, default=None
         Number of calibration folds fitted in parallel.
 
     Attributes
     ----------
     classifier_ : CalibratedClassifierCV
-        The fitted calibrated domain classifier.
+        The fitted calibrated domain classifier. Each of its
+        ``calibrated_classifiers_`` holds, as ``estimator.estimator_``, the
+        ratio estimator fitted on that fold's training rows.
     classes_ : ndarray of shape (2,)
         The domain labels; ``classes_[1]`` is the target (numerator).
     prior_ratio_ : float
@@ -423,8 +449,9 @@ class CalibratedRatio(BaseRatioEstimator):
         """Get metadata routing of this object.
 
         ``sample_weight`` given to ``fit`` and ``fit_predict_weight`` is used
-        for the prior ratio and the calibrators, and routed to the classifier's
-        ``fit`` when it requests it.
+        for the prior ratio and the calibrators, and passed to the ratio
+        estimator's ``fit``, which routes it to its classifier's ``fit`` when
+        that one requests it.
 
         Returns
         -------

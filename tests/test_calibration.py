@@ -5,6 +5,7 @@ import pytest
 import sklearn
 from scipy import sparse
 from scipy.special import logit
+from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError
@@ -20,6 +21,7 @@ from skratio import (
     CalibratedRatio,
     DensityRatioEstimator,
     ReweightedEstimator,
+    TelescopingRatio,
     WeightCollapseWarning,
     WeightedGenerativeTrainer,
 )
@@ -121,7 +123,9 @@ def test_isotonic_probabilities_of_zero_and_one_give_finite_log_weights():
     # extreme log-odds, where the calibration folds hold one domain only, to
     # probabilities of exactly 0 and 1.
     X, y, _ = make_gaussian_shift(300, 300, n_features=1, shift=4.0, random_state=0)
-    calibrated = CalibratedRatio(method="isotonic", cv=3).fit(X, y)
+    calibrated = CalibratedRatio(
+        DensityRatioEstimator(random_state=0), method="isotonic", cv=3
+    ).fit(X, y)
     X_far = np.array([[-20.0], [-5.0], [5.0], [15.0], [40.0]])
     proba = calibrated.predict_proba(np.vstack([X, X_far]))[:, 1]
     assert np.any(proba == 0.0) and np.any(proba == 1.0)
@@ -238,7 +242,8 @@ def test_metadata_routing_sends_sample_weight_to_the_classifier(recording):
         ratio = CalibratedRatio(
             DensityRatioEstimator(recording().set_fit_request(sample_weight=True)), cv=3
         ).fit(X, y, sample_weight=sample_weight)
-    # 3 calibration folds and 3 folds of the held-out calibration error.
+    # 3 calibration folds and 3 folds of the held-out calibration error (the
+    # wrapped estimator's own calibration is off: it would fit twice more each).
     assert len(recording.received) == 6
     for received in recording.received:
         assert received is not None
@@ -391,3 +396,139 @@ def test_the_wrapped_target_label_is_followed_or_refused_never_inverted():
     labels = np.where(y == 1, np.nan, X[:, 0])
     with pytest.raises(ValueError, match="estimator__target_label=0 disagrees"):
         ReweightedEstimator(Ridge(), CalibratedRatio(inner)).fit(X, labels)
+
+
+class _OverconfidentGaussianRatio(BaseEstimator):
+    """A ratio estimator that is not a DensityRatioEstimator: ``scale`` times
+    the log-ratio of two unit-covariance Gaussians with the fitted means.
+
+    Implements the protocol only (``fit``, ``predict_log_weight``,
+    ``predict_weight``, ``fit_predict_weight``, ``classes_``,
+    ``prior_ratio_``); ``log w = log prior_ratio_ + logit c``.
+    """
+
+    def __init__(self, scale=3.0):
+        self.scale = scale
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        weight = np.ones(y.shape[0]) if sample_weight is None else sample_weight
+        self.classes_ = np.array([0, 1])
+        self.means_ = [
+            np.average(X[y == label], axis=0, weights=weight[y == label])
+            for label in self.classes_
+        ]
+        self.prior_ratio_ = weight[y == 0].sum() / weight[y == 1].sum()
+        return self
+
+    def predict_log_weight(self, X):
+        source, target = self.means_
+        log_ratio = (
+            np.asarray(X) @ (target - source) - (target @ target - source @ source) / 2
+        )
+        return self.scale * log_ratio
+
+    def predict_weight(self, X):
+        return np.exp(self.predict_log_weight(X))
+
+    def fit_predict_weight(self, X, y, sample_weight=None, *, cv=None):
+        return self.fit(X, y, sample_weight).predict_weight(X)
+
+
+def test_a_ratio_estimator_of_the_protocol_is_calibrated():
+    # Source N(0, I) and target N(m, I), |m| = 1: the true log-ratio f is
+    # linear, and the stub predicts 3 f (up to the error of its means).
+    X, y, _ = make_gaussian_shift(3000, 1000, n_features=2, random_state=0)
+    X_test, _, log_ratio_test = make_gaussian_shift(
+        3000, 1000, n_features=2, random_state=1
+    )
+    stub = _OverconfidentGaussianRatio().fit(X, y)
+    calibrated = CalibratedRatio(_OverconfidentGaussianRatio()).fit(X, y)
+    # The stub's error is 2 |f|, with E f^2 = 5/4 (as for naive Bayes above,
+    # with 3 copies): an RMSE of about 2.2.
+    expected_stub_error = 2 * np.sqrt(1.25)
+    assert _rmse(stub, X_test, log_ratio_test) > 0.5 * expected_stub_error
+    # The sigmoid a (3 f - log gamma) + b contains the truth (a = 1/3); the
+    # calibration rows' counts give gamma = 3000 / 1000 exactly.
+    assert calibrated.prior_ratio_ == pytest.approx(3.0)
+    # Left: the error of the fitted means (standard errors 1/sqrt(1000) and
+    # 1/sqrt(3000) per coordinate, about 0.05 on f at a typical |x|) and of the
+    # calibrator's two parameters; 0.15 bounds both.
+    assert _rmse(calibrated, X_test, log_ratio_test) < 0.15
+    # Each fold refitted the stub itself (no DensityRatioEstimator inside).
+    fitted = [
+        pair.estimator.estimator_
+        for pair in calibrated.classifier_.calibrated_classifiers_
+    ]
+    assert len(fitted) == 5
+    assert all(isinstance(ratio, _OverconfidentGaussianRatio) for ratio in fitted)
+
+
+def test_a_telescoping_ratio_is_calibrated_then_flattened_and_clipped():
+    X, y, _ = make_gaussian_shift(600, 600, n_features=2, random_state=0)
+    X_test, _, log_ratio_test = make_gaussian_shift(
+        600, 600, n_features=2, random_state=1
+    )
+    plain = CalibratedRatio(TelescopingRatio(n_waymarks=1, random_state=0), cv=3).fit(
+        X, y
+    )
+    # A well-specified logistic bridge: only estimation error (of order
+    # 1/sqrt(600) per coefficient times |x|) is left; 0.25 bounds it.
+    assert _rmse(plain, X_test, log_ratio_test) < 0.25
+    # The telescoping ratio's power and clip act on the calibrated
+    # log-weights; the calibration sees the raw log-odds of clones fitted
+    # without them (clipped log-odds would lose their tails to it).
+    processed = CalibratedRatio(
+        TelescopingRatio(n_waymarks=1, power=0.5, clip=(0.5, 2.0), random_state=0),
+        cv=3,
+    ).fit(X, y)
+    fitted = [
+        pair.estimator.estimator_
+        for pair in processed.classifier_.calibrated_classifiers_
+    ]
+    assert {(ratio.power, ratio.clip) for ratio in fitted} == {(1.0, None)}
+    expected = np.clip(0.5 * plain.predict_log_weight(X_test), np.log(0.5), np.log(2.0))
+    np.testing.assert_allclose(
+        processed.predict_log_weight(X_test), expected, atol=1e-12
+    )
+
+
+def test_the_wrapped_prior_ratio_does_not_rescale_the_weights():
+    # The classifier's stated prior is removed from its log-odds, and the
+    # calibrated probabilities follow the calibration rows' proportions, 4:1:
+    # gamma = 4. (Using prior_ratio=1 as gamma put every weight 4 times off, an
+    # RMSE of at least log 4 = 1.39.)
+    X, y, _ = make_gaussian_shift(4000, 1000, n_features=2, random_state=0)
+    X_test, _, log_ratio_test = make_gaussian_shift(
+        4000, 1000, n_features=2, random_state=1
+    )
+    calibrated = CalibratedRatio(DensityRatioEstimator(prior_ratio=1.0)).fit(X, y)
+    assert calibrated.prior_ratio_ == pytest.approx(4.0)
+    assert _rmse(calibrated, X_test, log_ratio_test) < 0.3
+
+
+def test_a_ratio_estimator_that_inverts_the_labels_is_refused():
+    class _InvertedRatio(_OverconfidentGaussianRatio):
+        def fit(self, X, y, sample_weight=None):
+            super().fit(X, y, sample_weight)
+            self.classes_ = np.array([1, 0])
+            return self
+
+    X, y, _ = make_gaussian_shift(100, 100, random_state=0)
+    with pytest.raises(ValueError, match="inverted"):
+        CalibratedRatio(_InvertedRatio()).fit(X, y)
+
+
+def test_a_frozen_ratio_estimator_is_refused():
+    X, y, _ = make_gaussian_shift(100, 100, random_state=0)
+    frozen = FrozenEstimator(DensityRatioEstimator().fit(X, y))
+    with pytest.raises(ValueError, match="cannot be frozen"):
+        CalibratedRatio(frozen).fit(X, y)
+
+
+def test_dask_input_is_weighed_lazily_as_numpy_input():
+    dask_array = pytest.importorskip("dask.array")
+    X, y, _ = make_gaussian_shift(300, 300, n_features=2, random_state=0)
+    ratio = CalibratedRatio(cv=3).fit(X, y)
+    lazy = ratio.predict_log_weight(dask_array.from_array(X, chunks=(100, 2)))
+    np.testing.assert_allclose(lazy.compute(), ratio.predict_log_weight(X))
