@@ -79,12 +79,7 @@ from ._dask import is_dask_collection, predict_lazily
 from ._diagnostics import warn_if_poor_overlap
 from ._domains import check_domain_labels, encode_domain_labels
 from ._scaling import IDENTITY, replace_saturated
-from ._validation import (
-    EPS,
-    check_class_weight_labels,
-    check_no_text_columns,
-    check_weights,
-)
+from ._validation import EPS, check_class_weight_labels, check_no_text_columns
 from ._weights import (
     check_no_resampling,
     domain_log_odds,
@@ -647,7 +642,9 @@ class BaseRatioEstimator(
         encode_domain_labels(y, self.classes_)
         positions = np.argmax(y[:, np.newaxis] == self.classes_, axis=1)
         if sample_weight is not None:
-            sample_weight = check_weights(sample_weight, "sample_weight")
+            sample_weight = _check_sample_weight(
+                sample_weight, y, dtype=np.float64, ensure_non_negative=True
+            )
         return float(
             np.average(
                 log_proba[np.arange(y.shape[0]), positions], weights=sample_weight

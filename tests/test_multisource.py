@@ -23,8 +23,11 @@ from skratio import (
     MultiSourceRatio,
     PoorOverlapWarning,
     SIRResampler,
+    TelescopingRatio,
     WeightedGenerativeTrainer,
 )
+from skratio._base import BaseRatioEstimator
+from skratio._protocol import RATIO_ESTIMATOR_METHODS
 
 # Three sources N(mu_k, I) and a target N(0, I) in two dimensions; unequal
 # source sizes so that every prior ratio n_k / n_target differs.
@@ -175,6 +178,18 @@ def test_prior_correction_per_source(gaussians):
     difference = balanced.predict_log_weight(X_test) - ratio.predict_log_weight(X_test)
     shift = difference.mean(axis=0)
     assert (np.abs(shift) < np.abs(np.log(ratio.prior_ratios_)) / 2).all(), shift
+
+
+@pytest.mark.parametrize(
+    "leaf", [MultiSourceRatio, DensityRatioEstimator, TelescopingRatio]
+)
+def test_the_leaves_implement_hooks_not_the_public_methods(leaf):
+    # Every public method of a ratio estimator lives in BaseRatioEstimator once;
+    # a leaf that re-implemented one would miss what the base adds (dask
+    # input, overlap diagnostics, chunked prediction).
+    public = [*RATIO_ESTIMATOR_METHODS, "predict_proba", "predict", "score"]
+    for klass in leaf.__mro__[: leaf.__mro__.index(BaseRatioEstimator)]:
+        assert not set(public) & set(vars(klass)), klass
 
 
 def test_two_labels_agree_with_the_binary_estimator():
