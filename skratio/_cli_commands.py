@@ -33,7 +33,8 @@ HINTS = {
 
 def weigh(args, out):
     """``skratio weigh``: out-of-fold weights of the SOURCE rows."""
-    from ._weights import MIN_ESS_FRACTION, postprocess_log_weight
+    from ._reweight import flattened_weights
+    from ._weights import MIN_ESS_FRACTION
     from .metrics import (
         effective_sample_size,
         expected_calibration_error,
@@ -52,9 +53,7 @@ def weigh(args, out):
             warnings.simplefilter("ignore", WeightCollapseWarning)
             raw = ratio.fit_predict_weight(X, y)
         n_source = source.n_rows
-        with np.errstate(divide="ignore"):  # a weight that underflowed to 0
-            log_weights = np.log(raw[y == 0])
-        weights = np.exp(postprocess_log_weight(log_weights, args.power, args.clip))
+        weights = flattened_weights(raw[y == 0], args.power, args.clip)
         ess = effective_sample_size(weights)
         if ess < MIN_ESS_FRACTION * n_source:
             # Before writing: with --strict this warning is an error, and no

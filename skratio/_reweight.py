@@ -36,6 +36,22 @@ from .exceptions import WeightCollapseWarning
 AUTO_POWERS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
+def flattened_weights(weights, power=1.0, clip=None):
+    """``weights ** power`` clipped to ``clip``: the ratio estimators' rule.
+
+    :func:`~skratio._weights.postprocess_log_weight` applied to the logarithms
+    of weights given as weights (a consumer's out-of-fold ratio, the command
+    line's); a zero weight stays zero, except that ``power=0`` makes every
+    weight 1 (``w ** 0``), where ``0 * log 0`` would be NaN.
+    """
+    if power == 0:
+        log_weight = np.zeros_like(weights, dtype=np.float64)
+    else:
+        with np.errstate(divide="ignore"):
+            log_weight = np.log(weights)
+    return np.exp(postprocess_log_weight(log_weight, power, clip))
+
+
 def _estimator_has(attribute):
     def check(self):
         if hasattr(self, "estimator_"):
@@ -305,17 +321,6 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         )
         return ratio_estimator, weights
 
-    def _training_weights(self, ratio, power):
-        """``ratio ** power`` clipped to ``clip``: the ratio estimators' rule."""
-        if power == 0:
-            # Unweighted training: w ** 0 = 1 also where w = 0, whose
-            # flattened log-weight 0 * -inf would be NaN.
-            log_weight = np.zeros_like(ratio)
-        else:
-            with np.errstate(divide="ignore"):  # a zero weight stays zero
-                log_weight = np.log(ratio)
-        return np.exp(postprocess_log_weight(log_weight, power, self.clip))
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
         """Estimate out-of-fold weights and fit the weighted estimator.
@@ -377,7 +382,8 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         else:
             self.power_ = float(self.power)
         weights = (
-            self._training_weights(ratio_source, self.power_) * user_weight[source]
+            flattened_weights(ratio_source, self.power_, self.clip)
+            * user_weight[source]
         )
         if not np.any(weights > 0):
             raise ValueError(
@@ -417,7 +423,8 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
         for train, test in folds:
             for power in AUTO_POWERS:
                 weights = (
-                    self._training_weights(ratio[train], power) * user_weight[train]
+                    flattened_weights(ratio[train], power, self.clip)
+                    * user_weight[train]
                 )
                 model = clone(self.estimator).fit(
                     _safe_indexing(X, train),
