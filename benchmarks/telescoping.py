@@ -9,7 +9,7 @@ per bridge. This benchmark runs the user's call, ``estimator.fit(X, y)`` then
 
 - ``DensityRatioEstimator(bridge)``: one classifier (the baseline), with the
   same classifier as each bridge, a logistic regression on standardised
-  features and their pairwise products with ``C=100`` (well-specified for
+  features and their pairwise products with ``C=300`` (well-specified for
   Gaussians);
 - ``TelescopingRatio()``: 20 bridges (19 waymarks) of its default bridge
   (that quadratic classifier, or the linear one when it has the lower
