@@ -84,7 +84,8 @@ class _RatioLogOdds(
                 f"The ratio estimator {type(self.estimator).__name__}, fitted on "
                 f"domain labels 0 (source) and 1 (target), has classes_ "
                 f"{self.classes_.tolist()!r} (source first, target last): its "
-                "weights would be inverted. Leave its target_label at None."
+                "weights would be inverted. Make label 1 its target (e.g. leave "
+                "its target_label at None)."
             )
         return self
 
