@@ -70,6 +70,7 @@ from ._crossfit import (
     CALIBRATION_FOLDS,
     as_columns,
     calibrated_log_weight,
+    check_fitted_on_domain_labels,
     cross_fitting_folds,
     fit_calibration,
     held_out_log_odds,
@@ -363,6 +364,7 @@ class BaseRatioEstimator(
                 sample_weight if weights_given else None,
             )
         self.classifier_ = clone(classifier).fit(X, y_encoded, **fit_params)
+        check_fitted_on_domain_labels(self.classifier_, y_encoded)
         fitted_prior_ratios = prior_ratios(
             self._ratio_options()["prior_ratio"],
             y_encoded,

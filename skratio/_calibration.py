@@ -339,15 +339,9 @@ class CalibratedRatio(BaseRatioEstimator):
         return calibrated
 
     def _classifier_fit_params(self, sample_weight):
-        for frozen in _frozen_parts(self._wrapped()):
-            classes = getattr(frozen, "classes_", None)
-            if classes is not None and not np.array_equal(classes, [0, 1]):
-                raise ValueError(
-                    "A frozen classifier must have been fitted on the domain labels "
-                    f"0 (source) and 1 (target); its classes are {classes!r}."
-                )
         # CalibratedClassifierCV takes the weights for its calibrators and
-        # passes them on to the ratio estimator.
+        # passes them on to the ratio estimator. (A frozen classifier fitted on
+        # other labels is refused by the wrapped estimator's fit.)
         return {} if sample_weight is None else {"sample_weight": sample_weight}
 
     def _ratio_options(self):

@@ -165,3 +165,24 @@ def calibrated_log_weight(calibration, log_prior, log_odds):
     scale, shift, bounds, log_count_ratio = calibration
     log_odds = replace_saturated(log_odds.copy(), bounds)
     return log_count_ratio + scale * (log_odds + log_prior - log_count_ratio) + shift
+
+
+def check_fitted_on_domain_labels(classifier, y_encoded):
+    """Refuse a fitted classifier whose classes are not the encoded domains.
+
+    A classifier fitted here always learns ``0 .. K`` (sources first, the
+    target last). One that was fitted beforehand and frozen
+    (:class:`~sklearn.frozen.FrozenEstimator`) keeps the labels it was
+    trained on; its probability columns would then be read as the wrong
+    domains, giving inverted or meaningless weights without an error.
+    """
+    classes = getattr(classifier, "classes_", None)
+    expected = np.arange(int(y_encoded.max()) + 1)
+    if classes is not None and not np.array_equal(np.asarray(classes), expected):
+        raise ValueError(
+            f"The domain classifier's classes are {np.asarray(classes).tolist()!r}, "
+            f"not the domain labels {expected.tolist()!r} (sources first, the "
+            "target last): a frozen classifier must have been fitted on y "
+            "encoded that way (0 = source, 1 = target for two domains), or its "
+            "probability columns would be read as the wrong domains."
+        )

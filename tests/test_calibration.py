@@ -187,11 +187,23 @@ def test_frozen_classifier_is_calibrated_on_held_out_rows():
     )
 
 
-def test_frozen_classifier_must_know_the_domain_labels():
+@pytest.mark.parametrize(
+    "make_estimator",
+    [
+        lambda frozen: CalibratedRatio(DensityRatioEstimator(frozen)),
+        DensityRatioEstimator,
+        lambda frozen: DensityRatioEstimator(frozen, calibration=None),
+    ],
+    ids=["calibrated", "default", "uncalibrated"],
+)
+@pytest.mark.parametrize("labels", [(1, 2), (2, 1)])
+def test_frozen_classifier_must_know_the_domain_labels(make_estimator, labels):
+    # Fitted on labels (2, 1), its second probability column is the source's:
+    # read as the target's it would invert every weight. Every path refuses.
     X, y, _ = make_gaussian_shift(100, 100, random_state=0)
-    frozen = FrozenEstimator(LogisticRegression().fit(X, y + 1))
-    with pytest.raises(ValueError, match="domain labels 0"):
-        CalibratedRatio(DensityRatioEstimator(frozen)).fit(X, y)
+    frozen = FrozenEstimator(LogisticRegression().fit(X, np.where(y == 0, *labels)))
+    with pytest.raises(ValueError, match=r"domain labels \[0, 1\]"):
+        make_estimator(frozen).fit(X, y)
 
 
 def test_sparse_input_and_string_labels():
