@@ -431,7 +431,7 @@ class CorrectedGenerator(BaseEstimator):
         name = type(self.ratio_estimator_).__name__
         return check_weight_values(
             self.ratio_estimator_.predict_log_weight(X),
-            f"The output of {name}.predict_log_weight",
+            f"{name}.predict_log_weight",
             n_rows=X.shape[0],
             log=True,
         )

@@ -316,7 +316,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
             )
         weights = check_weight_values(
             weights,
-            f"The output of {type(ratio_estimator).__name__}.fit_predict_weight",
+            f"{type(ratio_estimator).__name__}.fit_predict_weight",
             n_rows=domain.shape[0],
         )
         return ratio_estimator, weights

@@ -373,7 +373,7 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
                 )
         name = type(self.ratio_estimator_).__name__
         weight = check_weight_values(
-            weight, f"The output of {name}.fit_predict_weight", n_rows=X.shape[0]
+            weight, f"{name}.fit_predict_weight", n_rows=X.shape[0]
         )
         weight[is_reference] = 1.0
         if self.max_weight_ratio is not None:

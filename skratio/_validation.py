@@ -60,8 +60,9 @@ def check_weight_values(values, name, *, n_rows=None, log=False):
     values : array-like
         The weights, or their logarithms when ``log=True``.
     name : str
-        What the values are, as the subject of the error messages: e.g.
-        ``"sample_weight"`` or ``"The output of X.fit_predict_weight"``.
+        Where the values come from, as the subject of the error messages: a
+        parameter (``"sample_weight"``) or a method
+        (``"DensityRatioEstimator.fit_predict_weight"``).
     n_rows : int, default=None
         The number of rows the values are for; None checks only that they are
         1-D.
@@ -84,13 +85,13 @@ def check_weight_values(values, name, *, n_rows=None, log=False):
     if values.ndim != 1 or (n_rows is not None and values.shape[0] != n_rows):
         expected = "n_rows" if n_rows is None else n_rows
         raise ValueError(
-            f"{name} must have one value per row, shape ({expected},); got shape "
-            f"{values.shape}."
+            f"{name} must return one value per row, shape ({expected},); got "
+            f"shape {values.shape}."
         )
     # One pass: ``x < inf`` is False for NaN and for +inf.
     if not (values < np.inf).all():
         problem = "NaN" if np.isnan(values).any() else "infinite"
-        raise ValueError(f"{name} must be finite; it holds {problem} values.")
+        raise ValueError(f"{name} returned {problem} weights.")
     if not log and (values < 0).any():
         raise ValueError(f"{name} must be non-negative.")
     return values

@@ -120,17 +120,26 @@ class _ImportanceWeightedScorer:
             f"ratio_estimator={self.ratio_estimator!r}, unlabeled={self.unlabeled!r})"
         )
 
-    def _weights(self, estimator, X):
+    def _weights(self, estimator, X, n_rows):
+        """The importance weights of the ``n_rows`` rows of ``X``, checked."""
         if self.ratio_estimator is not None:
-            return self.ratio_estimator.predict_weight(X)
-        if hasattr(estimator, "predict_weight"):
-            return estimator.predict_weight(X)
-        if isinstance(estimator, Pipeline) and hasattr(estimator[-1], "predict_weight"):
-            return estimator[-1].predict_weight(estimator[:-1].transform(X))
-        raise TypeError(
-            f"{type(estimator).__name__} has no predict_weight: score a "
-            "ReweightedEstimator (or a Pipeline ending in one), or pass a fitted "
-            "ratio_estimator to importance_weighted_scorer."
+            source = self.ratio_estimator
+        elif hasattr(estimator, "predict_weight"):
+            source = estimator
+        elif isinstance(estimator, Pipeline) and hasattr(
+            estimator[-1], "predict_weight"
+        ):
+            source, X = estimator[-1], estimator[:-1].transform(X)
+        else:
+            raise TypeError(
+                f"{type(estimator).__name__} has no predict_weight: score a "
+                "ReweightedEstimator (or a Pipeline ending in one), or pass a "
+                "fitted ratio_estimator to importance_weighted_scorer."
+            )
+        return check_weight_values(
+            source.predict_weight(X),
+            f"{type(source).__name__}.predict_weight",
+            n_rows=n_rows,
         )
 
     def __call__(self, estimator, X, y, sample_weight=None):
@@ -145,14 +154,13 @@ class _ImportanceWeightedScorer:
         y_labelled = y[labelled]
         if y_labelled.dtype == object:
             y_labelled = np.asarray(y_labelled.tolist())
-        name = "The importance weights of the validation rows"
-        weights = check_weight_values(
-            self._weights(estimator, X_labelled), name, n_rows=labelled.shape[0]
-        )
+        weights = self._weights(estimator, X_labelled, labelled.shape[0])
         if sample_weight is not None:
             weights = weights * check_weights(sample_weight, "sample_weight")[labelled]
         if not weights.sum() > 0:
-            raise ValueError(f"{name} must not be all zero.")
+            raise ValueError(
+                "The importance weights of the validation rows must not be all zero."
+            )
         scorer = check_scoring(estimator, scoring=self.scoring)
         return scorer(estimator, X_labelled, y_labelled, sample_weight=weights)
 

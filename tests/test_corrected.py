@@ -210,7 +210,7 @@ class _NaNOnFirstRow(DensityRatioEstimator):
 
 def test_nan_log_weights_are_refused_naming_the_ratio_estimator():
     with pytest.raises(
-        ValueError, match="_NaNOnFirstRow.predict_log_weight must be finite"
+        ValueError, match="_NaNOnFirstRow.predict_log_weight returned NaN weights"
     ):
         CorrectedGenerator(
             GaussianMixture(1, random_state=0), _NaNOnFirstRow(), random_state=0

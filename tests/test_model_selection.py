@@ -127,8 +127,8 @@ class _ScaledTrueRatio(TrueRatio):
     "scale, sample_weight, match",
     [
         (0.0, None, "must not be all zero"),
-        (-1.0, None, "must be non-negative"),
-        (np.nan, None, "must be finite; it holds NaN"),
+        (-1.0, None, "_ScaledTrueRatio.predict_weight must be non-negative"),
+        (np.nan, None, "_ScaledTrueRatio.predict_weight returned NaN weights"),
         (1.0, -np.ones(300), "sample_weight must be non-negative"),
     ],
 )

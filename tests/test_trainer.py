@@ -241,10 +241,10 @@ class _FixedOutput(BaseEstimator):
 @pytest.mark.parametrize(
     "bad, match",
     [
-        (np.nan, "must be finite; it holds NaN"),
-        (np.inf, "must be finite; it holds infinite"),
+        (np.nan, "returned NaN weights"),
+        (np.inf, "returned infinite weights"),
         (-1.0, "must be non-negative"),
-        ("short", r"must have one value per row, shape \(400,\); got shape \(399,\)"),
+        ("short", r"must return one value per row, shape \(400,\); got shape \(399,\)"),
     ],
 )
 def test_bad_weights_from_the_ratio_estimator_are_refused(gaussian_data, bad, match):
