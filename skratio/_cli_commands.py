@@ -33,8 +33,7 @@ HINTS = {
 
 def weigh(args, out):
     """``skratio weigh``: out-of-fold weights of the SOURCE rows."""
-    from ._reweight import flattened_weights
-    from ._weights import MIN_ESS_FRACTION
+    from ._weights import MIN_ESS_FRACTION, flattened_weights
     from .metrics import (
         effective_sample_size,
         expected_calibration_error,

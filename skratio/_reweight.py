@@ -29,27 +29,11 @@ from ._domains import TARGET, check_ratio_target, fold_hint, unlabeled_mask
 from ._protocol import RATIO_ESTIMATOR, derive_seed, domain_folds
 from ._ratio import DensityRatioEstimator
 from ._validation import check_weight_values
-from ._weights import check_clip, postprocess_log_weight, warn_if_weights_collapse
+from ._weights import check_clip, flattened_weights, warn_if_weights_collapse
 from .exceptions import WeightCollapseWarning
 
 #: Flattening exponents tried by ``power="auto"``.
 AUTO_POWERS = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-def flattened_weights(weights, power=1.0, clip=None):
-    """``weights ** power`` clipped to ``clip``: the ratio estimators' rule.
-
-    :func:`~skratio._weights.postprocess_log_weight` applied to the logarithms
-    of weights given as weights (a consumer's out-of-fold ratio, the command
-    line's); a zero weight stays zero, except that ``power=0`` makes every
-    weight 1 (``w ** 0``), where ``0 * log 0`` would be NaN.
-    """
-    if power == 0:
-        log_weight = np.zeros_like(weights, dtype=np.float64)
-    else:
-        with np.errstate(divide="ignore"):
-            log_weight = np.log(weights)
-    return np.exp(postprocess_log_weight(log_weight, power, clip))
 
 
 def _estimator_has(attribute):

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ._protocol import derive_seed
-from ._validation import check_weights
+from ._validation import check_weight_values, check_weights
 from ._weights import first_frame_outside_the_libraries, warn_if_weights_collapse
 
 # Each pool row gets an independent uniform label of this many bits; the
@@ -373,20 +373,10 @@ def log_of_weights(weights, name="sample_weight"):
 def check_log_weights(log_weight, source, n_rows=None):
     """Log-weights as 1-D float64, or a ValueError naming their ``source``.
 
-    ``-inf`` (a zero weight) is valid; NaN and ``+inf`` are not, nor a shape
-    other than ``(n_rows,)`` when ``n_rows`` is given.
+    :func:`~skratio._validation.check_weight_values` with ``log=True``, in the
+    positional form ``dask.array.map_blocks`` calls.
     """
-    log_weight = np.asarray(log_weight, dtype=np.float64)
-    if n_rows is not None and log_weight.shape != (n_rows,):
-        raise ValueError(
-            f"{source} must return one value per row, shape ({n_rows},); got "
-            f"shape {log_weight.shape}."
-        )
-    # One pass: ``x < inf`` is False for NaN and for +inf.
-    if not (log_weight < np.inf).all():
-        problem = "NaN" if np.isnan(log_weight).any() else "infinite"
-        raise ValueError(f"{source} returned {problem} weights.")
-    return log_weight
+    return check_weight_values(log_weight, source, n_rows=n_rows, log=True)
 
 
 def warn_all_zero_blocks(n_all_zero, n_blocks, k):

@@ -149,14 +149,31 @@ def check_clip(clip):
 
 
 def postprocess_log_weight(log_weight, power=1.0, clip=None):
-    """Flatten (``power * log w``) then clip to ``clip``, in log space, in place."""
-    if power != 1.0:
+    """Flatten (``power * log w``) then clip to ``clip``, in log space, in place.
+
+    ``power=0`` makes every weight 1 (``w ** 0``), a weight of 0 included,
+    where ``0 * log 0`` would be NaN.
+    """
+    if power == 0:
+        log_weight[...] = 0.0
+    elif power != 1.0:
         log_weight *= power
     if clip is not None:
         lower, upper = check_clip(clip)
         with np.errstate(divide="ignore"):
             np.clip(log_weight, np.log(lower), np.log(upper), out=log_weight)
     return log_weight
+
+
+def flattened_weights(weights, power=1.0, clip=None):
+    """``weights ** power`` clipped to ``clip``: the ratio estimators' rule.
+
+    :func:`postprocess_log_weight` applied to the logarithms of weights given
+    as weights (a consumer's out-of-fold ratio, the command line's).
+    """
+    with np.errstate(divide="ignore"):
+        log_weight = np.log(np.asarray(weights, dtype=np.float64))
+    return np.exp(postprocess_log_weight(log_weight, power, clip))
 
 
 def effective_class_weight(classifier):

@@ -36,7 +36,7 @@ def small_mlp(**params):
 
 
 @pytest.fixture(scope="module")
-def quadratic_shift():
+def scaled_gaussian_shift():
     # Source N(0, I), target N(m, 1.5^2 I) in 2-D: the log-ratio is quadratic,
     # so a linear logistic regression is misspecified and a network is not.
     train = make_gaussian_shift(1000, 1000, shift=1.0, target_scale=1.5, random_state=0)
@@ -84,8 +84,8 @@ def test_weighted_mean_is_algorithm_one():
     assert weighted_mean(loss, None, normalize=True).item() == pytest.approx(2.5)
 
 
-def test_mlp_recovers_quadratic_log_ratio(quadratic_shift):
-    (X, y, _), (X_test, y_test, log_ratio) = quadratic_shift
+def test_mlp_recovers_quadratic_log_ratio(scaled_gaussian_shift):
+    (X, y, _), (X_test, y_test, log_ratio) = scaled_gaussian_shift
     source = y_test == 0
     mlp = DensityRatioEstimator(small_mlp()).fit(X, y)
     linear = DensityRatioEstimator(LogisticRegression()).fit(X, y)
@@ -105,8 +105,8 @@ def test_mlp_recovers_quadratic_log_ratio(quadratic_shift):
     assert rmse["mlp"] < 0.5 * rmse["linear"]
 
 
-def test_grid_search_picks_the_mlp_by_held_out_nce(quadratic_shift):
-    (X, y, _), _ = quadratic_shift
+def test_grid_search_picks_the_mlp_by_held_out_nce(scaled_gaussian_shift):
+    (X, y, _), _ = scaled_gaussian_shift
     search = GridSearchCV(
         DensityRatioEstimator(),
         {"classifier": [LogisticRegression(), small_mlp(max_epochs=15)]},
@@ -120,8 +120,8 @@ def test_grid_search_picks_the_mlp_by_held_out_nce(quadratic_shift):
     assert scores[1] > scores[0]
 
 
-def test_calibrated_ratio_passes_sample_weight_to_the_mlp(quadratic_shift):
-    (X, y, _), (X_test, y_test, log_ratio) = quadratic_shift
+def test_calibrated_ratio_passes_sample_weight_to_the_mlp(scaled_gaussian_shift):
+    (X, y, _), (X_test, y_test, log_ratio) = scaled_gaussian_shift
     # Weighting every target row by 2 doubles the classifier's odds and halves
     # the prior ratio n_0 / n_1 (weighted counts): p_1 / p_0 is unchanged, so
     # the recalibrated ratio must still recover the truth, to the bound of
@@ -151,9 +151,9 @@ def test_sample_weight_shifts_the_log_odds_by_log_of_the_class_weight():
     assert abs(weighted - np.log(3.0)) < 0.25
 
 
-def test_dataframe_and_float64_input_are_cast(quadratic_shift):
+def test_dataframe_and_float64_input_are_cast(scaled_gaussian_shift):
     pd = pytest.importorskip("pandas")
-    (X, y, _), _ = quadratic_shift
+    (X, y, _), _ = scaled_gaussian_shift
     frame = pd.DataFrame(X, columns=["a", "b"])
     from_frame = small_mlp(max_epochs=2).fit(frame, y)
     from_array = small_mlp(max_epochs=2).fit(X.astype(np.float32), y)
@@ -163,8 +163,8 @@ def test_dataframe_and_float64_input_are_cast(quadratic_shift):
     )
 
 
-def test_random_state_reproducible_and_global_rng_untouched(quadratic_shift):
-    (X, y, _), _ = quadratic_shift
+def test_random_state_reproducible_and_global_rng_untouched(scaled_gaussian_shift):
+    (X, y, _), _ = scaled_gaussian_shift
     state = torch.get_rng_state()
     first = small_mlp(max_epochs=2, dropout=0.2).fit(X, y).decision_function(X)
     np.testing.assert_array_equal(torch.get_rng_state(), state)
@@ -184,8 +184,8 @@ def test_early_stopping_stops_on_noise():
     assert len(clf.net_.history_) < 100
 
 
-def test_verbose_progress_and_callbacks(quadratic_shift, capsys):
-    (X, y, _), _ = quadratic_shift
+def test_verbose_progress_and_callbacks(scaled_gaussian_shift, capsys):
+    (X, y, _), _ = scaled_gaussian_shift
 
     class CountEpochs(Callback):
         def initialize(self):
@@ -203,16 +203,16 @@ def test_verbose_progress_and_callbacks(quadratic_shift, capsys):
 
 
 @pytest.mark.parametrize("device", ["cuda"])
-def test_cuda_without_gpu_is_a_clear_error(quadratic_shift, device):
+def test_cuda_without_gpu_is_a_clear_error(scaled_gaussian_shift, device):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    (X, y, _), _ = quadratic_shift
+    (X, y, _), _ = scaled_gaussian_shift
     with pytest.raises(ValueError, match='device="cuda".*no CUDA GPU'):
         small_mlp(device=device).fit(X, y)
 
 
-def test_bad_inputs(quadratic_shift):
-    (X, y, _), _ = quadratic_shift
+def test_bad_inputs(scaled_gaussian_shift):
+    (X, y, _), _ = scaled_gaussian_shift
     bad = X.copy()
     bad[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
@@ -228,8 +228,8 @@ def test_bad_inputs(quadratic_shift):
     assert fitted.predict_proba(X[:1]).shape == (1, 2)
 
 
-def test_pickle_and_safetensors_round_trips(quadratic_shift, tmp_path):
-    (X, y, _), _ = quadratic_shift
+def test_pickle_and_safetensors_round_trips(scaled_gaussian_shift, tmp_path):
+    (X, y, _), _ = scaled_gaussian_shift
     clf = small_mlp(max_epochs=3, batch_norm=True).fit(X, y)
     expected = clf.predict_proba(X)
     unpickled = pickle.loads(pickle.dumps(clf))
@@ -245,8 +245,8 @@ def test_pickle_and_safetensors_round_trips(quadratic_shift, tmp_path):
     np.testing.assert_array_equal(other.predict_proba(X), expected)
 
 
-def test_values_beyond_float32_are_a_clear_error(quadratic_shift):
-    (X, y, _), _ = quadratic_shift
+def test_values_beyond_float32_are_a_clear_error(scaled_gaussian_shift):
+    (X, y, _), _ = scaled_gaussian_shift
     with pytest.raises(ValueError, match="beyond float32's range .* column 0"):
         small_mlp(max_epochs=1).fit(X * 1e40, y)
     fitted = small_mlp(max_epochs=1).fit(X, y)
@@ -255,10 +255,10 @@ def test_values_beyond_float32_are_a_clear_error(quadratic_shift):
 
 
 @pytest.mark.parametrize("scale", [1e40, 1e-50])
-def test_weight_scale_beyond_float32_changes_nothing(quadratic_shift, scale):
+def test_weight_scale_beyond_float32_changes_nothing(scaled_gaussian_shift, scale):
     # Only the weights' ratios matter; 1e40 overflows float32 and 1e-50
     # underflows to 0 unless the weights are rescaled before the cast.
-    (X, y, _), _ = quadratic_shift
+    (X, y, _), _ = scaled_gaussian_shift
     weights = np.where(y == 1, 3.0, 1.0)
     reference = small_mlp(max_epochs=3).fit(X, y, sample_weight=weights)
     scaled = small_mlp(max_epochs=3).fit(X, y, sample_weight=weights * scale)
@@ -267,10 +267,10 @@ def test_weight_scale_beyond_float32_changes_nothing(quadratic_shift, scale):
     np.testing.assert_allclose(proba, reference.predict_proba(X), rtol=1e-5)
 
 
-def test_a_non_finite_loss_stops_training(quadratic_shift, poison_parameters):
+def test_a_non_finite_loss_stops_training(scaled_gaussian_shift, poison_parameters):
     from sklearn.exceptions import NotFittedError
 
-    (X, y, _), _ = quadratic_shift
+    (X, y, _), _ = scaled_gaussian_shift
     clf = small_mlp(callbacks=[poison_parameters("on_epoch_begin")])
     with pytest.raises(ValueError, match="train loss became nan at epoch 1"):
         clf.fit(X, y)
@@ -279,17 +279,17 @@ def test_a_non_finite_loss_stops_training(quadratic_shift, poison_parameters):
 
 
 def test_a_model_that_ends_with_nan_is_not_returned_fitted(
-    quadratic_shift, poison_parameters
+    scaled_gaussian_shift, poison_parameters
 ):
-    (X, y, _), _ = quadratic_shift
+    (X, y, _), _ = scaled_gaussian_shift
     clf = small_mlp(max_epochs=2, callbacks=[poison_parameters("on_train_end")])
     with pytest.raises(ValueError, match="non-finite log-odds for 2000 of the 2000"):
         clf.fit(X, y)
     assert not hasattr(clf, "net_")
 
 
-def test_verbose_shows_one_plain_epoch_table(quadratic_shift, capsys):
-    (X, y, _), _ = quadratic_shift
+def test_verbose_shows_one_plain_epoch_table(scaled_gaussian_shift, capsys):
+    (X, y, _), _ = scaled_gaussian_shift
     small_mlp(max_epochs=3, verbose=1).fit(X, y)
     out, err = capsys.readouterr()
     lines = out.splitlines()
@@ -320,8 +320,8 @@ def test_epoch_table_keeps_its_colours_on_a_terminal(monkeypatch, capsys):
     assert terminal.getvalue() == coloured + "\n"
 
 
-def test_device_auto_records_the_device_used(quadratic_shift):
-    (X, y, _), _ = quadratic_shift
+def test_device_auto_records_the_device_used(scaled_gaussian_shift):
+    (X, y, _), _ = scaled_gaussian_shift
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert small_mlp(max_epochs=1, device="auto").fit(X, y).device_ == expected
     assert small_mlp(max_epochs=1, device="cpu").fit(X, y).device_ == "cpu"

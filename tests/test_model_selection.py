@@ -15,6 +15,8 @@ from sklearn.preprocessing import StandardScaler
 from skratio import ReweightedEstimator, WeightCollapseWarning
 from skratio.model_selection import LabeledKFold, importance_weighted_scorer
 
+from _helpers import quadratic_shift
+
 
 class TrueRatio:
     """The analytic ratio N(shift, 1) / N(0, 1) of the first column."""
@@ -27,23 +29,8 @@ class TrueRatio:
         return np.exp(norm.logpdf(x, self.shift, 1.0) - norm.logpdf(x, 0.0, 1.0))
 
 
-def stacked(n_source, n_target, seed, shift=1.0):
-    """Source N(0, 1), target N(shift, 1), y = x^2 + N(0, 0.5^2) noise."""
-    rng = np.random.default_rng(seed)
-    X = np.vstack(
-        [rng.normal(0, 1, (n_source, 1)), rng.normal(shift, 1, (n_target, 1))]
-    )
-    y = np.concatenate(
-        [
-            X[:n_source, 0] ** 2 + 0.5 * rng.normal(size=n_source),
-            np.full(n_target, np.nan),
-        ]
-    )
-    return X, y
-
-
 def test_labeled_kfold_validates_labelled_rows_once_and_always_trains_targets():
-    X, y = stacked(23, 11, seed=0)
+    X, y = quadratic_shift(23, 11, seed=0)
     unlabelled = np.flatnonzero(np.isnan(y))
     seen = []
     for train, test in LabeledKFold(4, shuffle=True, random_state=0).split(X, y):
@@ -77,7 +64,7 @@ def test_labeled_kfold_errors():
 
 
 def test_scorer_is_the_weighted_metric_on_labelled_rows():
-    X, y = stacked(200, 100, seed=1)
+    X, y = quadratic_shift(200, 100, seed=1)
     model = ReweightedEstimator(LinearRegression(), random_state=0).fit(X, y)
     scorer = importance_weighted_scorer("neg_mean_squared_error")
     weights = model.ratio_estimator_.predict_weight(X[:200])
@@ -88,7 +75,7 @@ def test_scorer_is_the_weighted_metric_on_labelled_rows():
 
 
 def test_scorer_through_a_pipeline():
-    X, y = stacked(200, 100, seed=2)
+    X, y = quadratic_shift(200, 100, seed=2)
     pipe = make_pipeline(StandardScaler(), ReweightedEstimator(Ridge(), random_state=0))
     pipe.fit(X, y)
     weights = pipe[-1].ratio_estimator_.predict_weight(pipe[0].transform(X[:200]))
@@ -100,7 +87,7 @@ def test_scorer_through_a_pipeline():
 
 
 def test_scorer_with_fixed_ratio_estimator_on_any_model():
-    X, y = stacked(200, 100, seed=3)
+    X, y = quadratic_shift(200, 100, seed=3)
     model = LinearRegression().fit(X[:200], y[:200])
     score = importance_weighted_scorer(
         "neg_mean_squared_error", ratio_estimator=TrueRatio()
@@ -133,7 +120,7 @@ class _ScaledTrueRatio(TrueRatio):
     ],
 )
 def test_scorer_refuses_bad_importance_weights(scale, sample_weight, match):
-    X, y = stacked(200, 100, seed=3)
+    X, y = quadratic_shift(200, 100, seed=3)
     model = LinearRegression().fit(X[:200], y[:200])
     scorer = importance_weighted_scorer(
         "neg_mean_squared_error", ratio_estimator=_ScaledTrueRatio(scale)
@@ -154,7 +141,7 @@ def test_iwcv_estimate_of_target_loss_is_unbiased():
     # target loss is exact: E_t[(a + b x - x^2)^2] + noise variance 0.25 with
     # the moments of N(0.5, 1): E x = 0.5, E x^2 = 1.25, E x^3 = 1.625,
     # E x^4 = 4.5625.
-    X_fit, y_fit = stacked(5000, 0, seed=100)
+    X_fit, y_fit = quadratic_shift(5000, 0, seed=100)
     model = LinearRegression().fit(X_fit, y_fit)
     a, b = model.intercept_, model.coef_[0]
     m1, m2, m3, m4 = 0.5, 1.25, 1.625, 4.5625
@@ -164,13 +151,19 @@ def test_iwcv_estimate_of_target_loss_is_unbiased():
         "neg_mean_squared_error", ratio_estimator=TrueRatio(0.5)
     )
     estimates = np.array(
-        [-scorer(model, *stacked(500, 10, seed, shift=0.5)) for seed in range(400)]
+        [
+            -scorer(model, *quadratic_shift(500, 10, seed, shift=0.5))
+            for seed in range(400)
+        ]
     )
     standard_error = estimates.std(ddof=1) / np.sqrt(estimates.size)
     assert abs(estimates.mean() - target_loss) < 3 * standard_error
     # The plain source loss (about 2.25) is far off: the weighting does the work.
     source_loss = np.mean(
-        [mean_squared_error(*_labelled(stacked(2000, 10, s), model)) for s in range(5)]
+        [
+            mean_squared_error(*_labelled(quadratic_shift(2000, 10, s), model))
+            for s in range(5)
+        ]
     )
     assert abs(source_loss - target_loss) > 10 * standard_error
 
@@ -186,7 +179,7 @@ def test_cross_validated_iwcv_tracks_target_loss_better_than_plain_cv():
     # limit (see tests/test_reweight.py), while its plain source validation
     # MSE is Var_s(x^2) + 0.25 = 2.25. IWCV with estimated weights should
     # land much closer to the target figure than plain CV.
-    X, y = stacked(1000, 1000, seed=5)
+    X, y = quadratic_shift(1000, 1000, seed=5)
     model = ReweightedEstimator(LinearRegression(), power=0.0, random_state=0)
     cv = LabeledKFold(5, shuffle=True, random_state=0)
     iw = -cross_val_score(
@@ -202,14 +195,14 @@ def _plain_mse_on_labelled(estimator, X, y):
 
 
 def test_scorer_needs_weights():
-    X, y = stacked(50, 20, seed=6)
+    X, y = quadratic_shift(50, 20, seed=6)
     model = LinearRegression().fit(X[:50], y[:50])
     with pytest.raises(TypeError, match="has no predict_weight"):
         importance_weighted_scorer("neg_mean_squared_error")(model, X, y)
 
 
 def test_scorer_needs_labelled_rows():
-    X, y = stacked(50, 20, seed=7)
+    X, y = quadratic_shift(50, 20, seed=7)
     model = ReweightedEstimator(LinearRegression(), random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="all unlabelled"):
         importance_weighted_scorer()(model, X[50:], y[50:])

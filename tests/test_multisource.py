@@ -29,6 +29,8 @@ from skratio import (
 from skratio._base import BaseRatioEstimator
 from skratio._protocol import RATIO_ESTIMATOR_METHODS
 
+from _helpers import DEFAULT_CLASSIFIER_CHECKS, gaussian_log_ratio
+
 # Three sources N(mu_k, I) and a target N(0, I) in two dimensions; unequal
 # source sizes so that every prior ratio n_k / n_target differs.
 TARGET_MEAN = np.zeros(2)
@@ -51,12 +53,6 @@ def _sample(sizes, seed, means=None):
     )
     y = np.repeat(list(sizes), list(sizes.values()))
     return X, y
-
-
-def _true_log_ratio(X, source):
-    """log N(x; 0, I) - log N(x; mu_k, I) = -mu_k . x + |mu_k|^2 / 2."""
-    mean = SOURCE_MEANS[source]
-    return -X @ mean + mean @ mean / 2
 
 
 def _asymptotic_rmse(X_train, y_train, X_eval, source):
@@ -105,9 +101,8 @@ def gaussians():
 def test_log_ratio_error_within_the_asymptotic_bound(gaussians, source):
     X, y, X_test, y_test, ratio = gaussians
     rows = y_test == source
-    error = ratio.predict_log_weight(X_test[rows], source=source) - _true_log_ratio(
-        X_test[rows], source
-    )
+    truth = gaussian_log_ratio(X_test[rows], TARGET_MEAN, SOURCE_MEANS[source])
+    error = ratio.predict_log_weight(X_test[rows], source=source) - truth
     rmse = np.sqrt(np.mean(error**2))
     expected = _asymptotic_rmse(X, y, X_test[rows], source)
     # The squared error is a weighted sum of chi-square(1) variables with mean
@@ -115,7 +110,7 @@ def test_log_ratio_error_within_the_asymptotic_bound(gaussians, source):
     # the mean has probability P(chi2_1 > 9) = 0.27%.
     assert rmse <= 3 * expected, (rmse, expected)
     # The bound is informative: far below the spread of the true log-ratio.
-    assert expected < 0.1 * np.std(_true_log_ratio(X_test[rows], source))
+    assert expected < 0.1 * np.std(truth)
 
 
 def test_every_source_at_once_and_the_direction(gaussians):
@@ -130,7 +125,8 @@ def test_every_source_at_once_and_the_direction(gaussians):
         )
         # w_k = p_t / p_k, high where the target is dense:
         # E_t[log w_k] = KL(t || k) > 0 > -KL(k || t) = E_k[log w_k].
-        assert np.corrcoef(matrix[:, k], _true_log_ratio(X_test, source))[0, 1] > 0.99
+        truth = gaussian_log_ratio(X_test, TARGET_MEAN, SOURCE_MEANS[source])
+        assert np.corrcoef(matrix[:, k], truth)[0, 1] > 0.99
         kl = SOURCE_MEANS[source] @ SOURCE_MEANS[source] / 2
         for rows, expected in ((y_test == "t", kl), (y_test == source, -kl)):
             # The true log-ratio has standard deviation |mu_k| on either domain:
@@ -525,15 +521,7 @@ _EXPECTED_FAILED_CHECKS = {
     "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": (
         "classes_ puts the target label last, not sorted"
     ),
-    # The default classifier's RobustScaler takes no sample_weight: its median
-    # and quartiles count rows, not weights (the regression and the prior
-    # ratios are weighted), so a weighted row differs from repeated rows there.
-    "check_sample_weight_equivalence_on_dense_data": (
-        "the default classifier's RobustScaler computes unweighted quantiles"
-    ),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "the default classifier's RobustScaler computes unweighted quantiles"
-    ),
+    **DEFAULT_CLASSIFIER_CHECKS,
 }
 
 

@@ -31,6 +31,8 @@ from skratio import (
 )
 from skratio.datasets import make_gaussian_shift
 
+from _helpers import gaussian_log_ratio
+
 
 def _split(X, y, log_ratio, seed=0):
     """Half of the rows for fitting, half held out (both domains in each)."""
@@ -81,23 +83,13 @@ def test_log_ratio_error_within_the_asymptotic_bound(n_features, n_source, n_tar
     source = y_test == 0
     error = ratio.predict_log_weight(X_test[source]) - log_ratio_test[source]
     rmse = np.sqrt(np.mean(error**2))
-    train_logit = _true_log_ratio(X_train, n_features) - np.log(gamma)
+    true_log_ratio = gaussian_log_ratio(X_train, 1 / np.sqrt(n_features), 0.0)
+    train_logit = true_log_ratio - np.log(gamma)
     expected = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
     # The squared error is a weighted sum of chi-square(1) variables with mean
     # expected**2; even if one term carried all the weight, exceeding 9 times
     # the mean has probability P(chi2_1 > 9) = 0.27%.
     assert rmse <= 3 * expected, (rmse, expected)
-
-
-def _true_log_ratio(X, n_features, shift=1.0):
-    """Analytic log p_target/p_source of make_gaussian_shift with unit scales."""
-    mean = np.full(n_features, shift / np.sqrt(n_features))
-    return X @ mean - mean @ mean / 2
-
-
-def test_analytic_helper_matches_the_dataset():
-    X, _, log_ratio = make_gaussian_shift(50, 50, n_features=3, random_state=1)
-    np.testing.assert_allclose(_true_log_ratio(X, 3), log_ratio)
 
 
 @pytest.mark.parametrize("n_source, n_target", [(1000, 4000), (4000, 200)])
@@ -151,7 +143,8 @@ def test_prior_correction_removes_the_class_imbalance_bias():
     bias = np.mean(
         corrected.predict_log_weight(X_test[source]) - log_ratio_test[source]
     )
-    train_logit = _true_log_ratio(X_train, 2) - np.log(corrected.prior_ratio_)
+    true_log_ratio = gaussian_log_ratio(X_train, 1 / np.sqrt(2), 0.0)
+    train_logit = true_log_ratio - np.log(corrected.prior_ratio_)
     bound = _asymptotic_log_ratio_rmse(X_train, y_train, train_logit, X_test[source])
     # |mean error| <= RMSE; the RMSE bound above gives 3 * expected.
     assert abs(bias) <= 3 * bound
@@ -177,7 +170,8 @@ def test_weights_of_source_rows_average_to_one():
     true_w = np.exp(log_ratio_test[source])
     standard_error = true_w.std() / np.sqrt(source.sum())
     mean_w = ratio.predict_weight(X_test[source]).mean()
-    train_logit = _true_log_ratio(X_train, 2) - np.log(ratio.prior_ratio_)
+    true_log_ratio = gaussian_log_ratio(X_train, 1 / np.sqrt(2), 0.0)
+    train_logit = true_log_ratio - np.log(ratio.prior_ratio_)
     estimation = _asymptotic_log_ratio_rmse(
         X_train, y_train, train_logit, X_test[source]
     )

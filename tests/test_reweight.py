@@ -19,21 +19,7 @@ from skratio import DensityRatioEstimator, ReweightedEstimator
 from skratio.exceptions import WeightCollapseWarning
 from skratio.model_selection import LabeledKFold, importance_weighted_scorer
 
-
-def quadratic_shift(n_source, n_target, seed, noise=0.5):
-    """Source x ~ N(0, 1), target x ~ N(1, 1), y = x^2 + noise.
-
-    The true ratio is ``p_t / p_s = exp(x - 1/2)`` (linear log-ratio, so the
-    default logistic domain classifier is well specified), while a linear
-    model of ``y`` is misspecified: the shift changes its best fit.
-    """
-    rng = np.random.default_rng(seed)
-    X_source = rng.normal(0.0, 1.0, size=(n_source, 1))
-    X_target = rng.normal(1.0, 1.0, size=(n_target, 1))
-    y_source = X_source[:, 0] ** 2 + noise * rng.normal(size=n_source)
-    X = np.vstack([X_source, X_target])
-    y = np.concatenate([y_source, np.full(n_target, np.nan)])
-    return X, y, X_target
+from _helpers import quadratic_shift
 
 
 def target_excess_loss(model, seed, n_eval=200_000):
@@ -55,7 +41,7 @@ def test_reweighting_lowers_target_loss_under_known_shift(seed):
     # With 600 source rows the effective sample size of exp(x - 1/2) weights is
     # n / E_s[w^2] = 600 / e ~ 220, enough that the fit lands well below the
     # midpoint 4.5 between the two limits; the unweighted fit stays near 7.
-    X, y, _ = quadratic_shift(600, 600, seed)
+    X, y = quadratic_shift(600, 600, seed)
     reweighted = ReweightedEstimator(LinearRegression(), random_state=seed).fit(X, y)
     unweighted = LinearRegression().fit(X[:600], y[:600])
     loss_reweighted = target_excess_loss(reweighted, seed)
@@ -66,7 +52,8 @@ def test_reweighting_lowers_target_loss_under_known_shift(seed):
 
 
 def test_power_zero_is_the_unweighted_fit():
-    X, y, X_target = quadratic_shift(300, 100, seed=3)
+    X, y = quadratic_shift(300, 100, seed=3)
+    X_target = X[np.isnan(y)]
     model = ReweightedEstimator(LinearRegression(), power=0.0, random_state=0).fit(X, y)
     plain = LinearRegression().fit(X[:300], y[:300])
     np.testing.assert_array_equal(model.weights_, np.ones(300))
@@ -78,7 +65,7 @@ def test_power_auto_picks_a_weighted_fit_under_shift():
     # loss 7 against 2 for the importance-weighted limit: its weighted
     # validation loss is larger by about 5 (noise variance 0.25 on both),
     # far beyond the fold-to-fold noise, so IWCV must not choose power 0.
-    X, y, _ = quadratic_shift(600, 600, seed=4)
+    X, y = quadratic_shift(600, 600, seed=4)
     model = ReweightedEstimator(
         LinearRegression(),
         power="auto",
@@ -110,7 +97,7 @@ def test_training_weights_are_out_of_fold():
     # Out of fold, every source row is unseen: odds 1, weight gamma for all,
     # so the mean-1 training weights are exactly 1. An in-sample weight would
     # have odds 9 and show up as a different value.
-    X, y, _ = quadratic_shift(200, 100, seed=5)
+    X, y = quadratic_shift(200, 100, seed=5)
     # Raw log-odds: a calibration would rescale the spy's odds of 9.
     ratio = DensityRatioEstimator(SpyClassifier(), calibration=None)
     model = ReweightedEstimator(LinearRegression(), ratio, cv=4, random_state=0).fit(
@@ -124,7 +111,8 @@ def test_training_weights_are_out_of_fold():
 
 
 def test_works_in_a_pipeline():
-    X, y, X_target = quadratic_shift(300, 150, seed=6)
+    X, y = quadratic_shift(300, 150, seed=6)
+    X_target = X[np.isnan(y)]
     pipe = make_pipeline(
         StandardScaler(), ReweightedEstimator(Ridge(alpha=1e-3), random_state=0)
     ).fit(X, y)
@@ -135,7 +123,7 @@ def test_works_in_a_pipeline():
 
 
 def test_grid_search_with_importance_weighted_cv():
-    X, y, _ = quadratic_shift(400, 400, seed=7)
+    X, y = quadratic_shift(400, 400, seed=7)
     search = GridSearchCV(
         ReweightedEstimator(LinearRegression(), random_state=0),
         {"power": [0.0, 1.0], "clip": [None, 50.0]},
@@ -148,7 +136,7 @@ def test_grid_search_with_importance_weighted_cv():
 
 
 def test_grid_search_over_downstream_model_and_domain_classifier():
-    X, y, _ = quadratic_shift(300, 300, seed=8)
+    X, y = quadratic_shift(300, 300, seed=8)
     labelled = ~np.isnan(y)
     reference = DensityRatioEstimator().fit(X, (~labelled).astype(int))
     search = GridSearchCV(
@@ -175,16 +163,26 @@ def test_grid_search_over_downstream_model_and_domain_classifier():
 
 
 def test_cross_validate():
-    X, y, _ = quadratic_shift(300, 200, seed=9)
+    X, y = quadratic_shift(300, 200, seed=9)
     result = cross_validate(
         ReweightedEstimator(LinearRegression(), random_state=0),
         X,
         y,
         cv=LabeledKFold(3),
         scoring={"iw": importance_weighted_scorer("neg_mean_squared_error")},
+        return_estimator=True,
+        return_indices=True,
     )
-    assert result["test_iw"].shape == (3,)
-    assert np.all(np.isfinite(result["test_iw"]))
+    # Each fold's score is minus the squared error over its labelled rows,
+    # weighted by the ratio the fold's model fitted (before power and clip).
+    for score, model, test in zip(
+        result["test_iw"], result["estimator"], result["indices"]["test"]
+    ):
+        X_val, y_val = X[test], y[test]
+        labelled = ~np.isnan(y_val)
+        squared_error = (model.predict(X_val[labelled]) - y_val[labelled]) ** 2
+        weights = model.predict_weight(X_val[labelled])
+        assert score == pytest.approx(-np.average(squared_error, weights=weights))
 
 
 def test_classifier_with_string_labels_and_marker():
@@ -212,7 +210,7 @@ def test_minus_one_marks_unlabelled_integer_labels():
 
 
 def test_sample_weight_multiplies_training_weights():
-    X, y, _ = quadratic_shift(200, 100, seed=12)
+    X, y = quadratic_shift(200, 100, seed=12)
     sample_weight = np.ones(300)
     sample_weight[:50] = 0.0
     model = ReweightedEstimator(LinearRegression(), power=0.0, random_state=0)
@@ -228,7 +226,7 @@ def test_sample_weight_multiplies_training_weights():
     seed=st.integers(0, 2**16),
 )
 def test_training_weights_are_mean_one_and_clipped(power, upper, seed):
-    X, y, _ = quadratic_shift(80, 40, seed)
+    X, y = quadratic_shift(80, 40, seed)
     clip = None if upper is None else (1.0, upper)
     model = ReweightedEstimator(
         LinearRegression(), power=power, clip=clip, cv=3, random_state=seed
@@ -257,7 +255,7 @@ class _ZeroOnNegativeRows(DensityRatioEstimator):
 @pytest.mark.parametrize("power", [0.0, 0.5, 1.0])
 def test_training_weights_are_the_flattened_clipped_ratio(power):
     # Zero weights included: w ** 0 is 1 (unweighted training) and 0 ** 0.5 is 0.
-    X, y, _ = quadratic_shift(120, 60, seed=3)
+    X, y = quadratic_shift(120, 60, seed=3)
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
     ratio = _ZeroOnNegativeRows()
     model = ReweightedEstimator(
@@ -276,7 +274,7 @@ class _NegatedRatio(DensityRatioEstimator):
 
 
 def test_negative_weights_from_the_ratio_estimator_are_refused():
-    X, y, _ = quadratic_shift(60, 30, seed=0)
+    X, y = quadratic_shift(60, 30, seed=0)
     model = ReweightedEstimator(LinearRegression(), _NegatedRatio(), cv=3)
     with pytest.raises(
         ValueError, match="_NegatedRatio.fit_predict_weight must be non-negative"
@@ -312,26 +310,26 @@ def test_y_required():
 
 
 def test_estimator_without_sample_weight():
-    X, y, _ = quadratic_shift(50, 50, seed=0)
+    X, y = quadratic_shift(50, 50, seed=0)
     with pytest.raises(TypeError, match="does not accept sample_weight"):
         ReweightedEstimator(make_pipeline(StandardScaler(), Ridge())).fit(X, y)
 
 
 @pytest.mark.parametrize("clip", [(2.0, 1.0), (1.0, 2.0, 3.0)])
 def test_bad_clip(clip):
-    X, y, _ = quadratic_shift(50, 50, seed=0)
+    X, y = quadratic_shift(50, 50, seed=0)
     with pytest.raises(ValueError, match="clip"):
         ReweightedEstimator(LinearRegression(), clip=clip).fit(X, y)
 
 
 def test_bad_power():
-    X, y, _ = quadratic_shift(50, 50, seed=0)
+    X, y = quadratic_shift(50, 50, seed=0)
     with pytest.raises(ValueError, match="power"):
         ReweightedEstimator(LinearRegression(), power=2.0).fit(X, y)
 
 
 def test_unlabelled_rows_left_out_of_score():
-    X, y, _ = quadratic_shift(200, 100, seed=13)
+    X, y = quadratic_shift(200, 100, seed=13)
     model = ReweightedEstimator(LinearRegression(), random_state=0).fit(X, y)
     expected = model.estimator_.score(X[:200], y[:200])
     assert model.score(X, y) == pytest.approx(expected)
@@ -412,7 +410,8 @@ def test_sklearn_compatible(estimator, check):
 def test_fit_returns_self_is_idempotent_and_pickles():
     # The fitted-estimator properties the common checks cannot reach here,
     # checked on stacked data with target rows.
-    X, y, X_target = quadratic_shift(120, 60, seed=14)
+    X, y = quadratic_shift(120, 60, seed=14)
+    X_target = X[np.isnan(y)]
     model = ReweightedEstimator(Ridge(), random_state=0)
     assert model.fit(X, y) is model
     first = model.predict(X_target)
@@ -430,7 +429,7 @@ def test_fit_returns_self_is_idempotent_and_pickles():
 
 
 def test_a_ratio_estimator_naming_the_labelled_rows_as_target_is_refused():
-    X, y, _ = quadratic_shift(300, 200, seed=0)
+    X, y = quadratic_shift(300, 200, seed=0)
     model = ReweightedEstimator(
         LinearRegression(), DensityRatioEstimator(target_label=0)
     )
@@ -439,7 +438,7 @@ def test_a_ratio_estimator_naming_the_labelled_rows_as_target_is_refused():
 
 
 def test_a_ratio_estimator_naming_the_target_gives_the_true_direction():
-    X, y, _ = quadratic_shift(400, 400, seed=0)
+    X, y = quadratic_shift(400, 400, seed=0)
     model = ReweightedEstimator(
         LinearRegression(), DensityRatioEstimator(target_label=1), random_state=0
     ).fit(X, y)

@@ -12,6 +12,8 @@ from skratio import DensityRatioEstimator, TelescopingRatio, stack_domains
 from skratio._telescoping import waymark_coefficients
 from skratio.datasets import make_gaussian_shift
 
+from _helpers import LABEL_CHECKS, gaussian_log_ratio
+
 # N(0, 1) against N(8, 1): KL = 8^2 / 2 = 32 nats, where one classifier
 # saturates (the samples are separable but for a few rows in 10^4).
 SHIFT = 8.0
@@ -25,13 +27,8 @@ def _far_apart(n_source, n_target, seed):
     return X, y
 
 
-def _true_log_ratio(X):
-    """log N(x; 8, 1) - log N(x; 0, 1) = 8 x - 32."""
-    return SHIFT * X[:, 0] - SHIFT**2 / 2
-
-
 def _rmse(estimator, X):
-    error = estimator.predict_log_weight(X) - _true_log_ratio(X)
+    error = estimator.predict_log_weight(X) - gaussian_log_ratio(X, SHIFT, 0.0)
     return float(np.sqrt(np.mean(error**2)))
 
 
@@ -72,11 +69,12 @@ def test_direction_and_unequal_domain_sizes():
     ratio = TelescopingRatio(LINEAR, random_state=1).fit(X, y)
     assert ratio.prior_ratio_ == pytest.approx(5.0)
     log_weight = ratio.predict_log_weight(X_test)
-    assert np.corrcoef(log_weight, _true_log_ratio(X_test))[0, 1] > 0.99
+    truth = gaussian_log_ratio(X_test, SHIFT, 0.0)
+    assert np.corrcoef(log_weight, truth)[0, 1] > 0.99
     # w = p_target / p_source: E_target[log w] = KL = 32 > 0 > -32 = E_source[log w].
     assert np.mean(log_weight[y_test == 1]) > 16
     assert np.mean(log_weight[y_test == 0]) < -16
-    assert np.mean(log_weight - _true_log_ratio(X_test)) == pytest.approx(0.0, abs=1.0)
+    assert np.mean(log_weight - truth) == pytest.approx(0.0, abs=1.0)
 
 
 def test_each_bridge_is_the_ratio_of_consecutive_waymarks():
@@ -153,21 +151,8 @@ def test_bad_input(estimator, X, error, match):
         estimator.fit(X, [0, 0, 1, 1])
 
 
-# As in tests/test_common.py: labels {1, 2} or strings need target_label.
 _EXPECTED_FAILED_CHECKS = {
-    **dict.fromkeys(
-        [
-            "check_estimators_dtypes",
-            "check_sample_weights_pandas_series",
-            "check_sample_weights_not_an_array",
-            "check_sample_weights_shape",
-            "check_sample_weights_not_overwritten",
-            "check_classifier_data_not_an_array",
-            "check_classifiers_classes",
-            "check_fit2d_1feature",
-        ],
-        "fits labels {1, 2} or strings, which need target_label by design",
-    ),
+    **LABEL_CHECKS,
     # Pairs draw rows of the smaller domain with replacement: repeating a row
     # changes which rows are drawn, so weighting a row is equivalent to
     # repeating it only in distribution, not draw for draw.

@@ -136,7 +136,8 @@ def test_reference_rows_constant_and_weights_mean_one(gaussian_data):
     assert w.mean() == pytest.approx(1.0)
     # The biased rows carry the ratio, which varies with x here.
     assert np.ptp(w[y == 0]) > 0.5
-    assert trainer.effective_sample_size_ == pytest.approx(effective_sample_size(w))
+    ess = w.sum() ** 2 / np.sum(w**2)
+    assert trainer.effective_sample_size_ == pytest.approx(ess)
     assert isinstance(trainer.ratio_estimator_, DensityRatioEstimator)
 
 
@@ -621,7 +622,8 @@ def test_weight_invariants(n_source, n_target, strategy, weighted, seed):
         np.testing.assert_array_equal(w[y == 0], 0.0)
     elif strategy == "uniform":
         np.testing.assert_allclose(base, base[0], rtol=1e-12)
-    assert trainer.effective_sample_size_ == pytest.approx(effective_sample_size(w))
+    ess = w.sum() ** 2 / np.sum(w**2)
+    assert trainer.effective_sample_size_ == pytest.approx(ess)
 
 
 def test_fairness_discrepancy_soft_all_classes_any_reference():
