@@ -49,6 +49,20 @@ def _predict_partition(partition, method):
     return pd.Series(_predict_rows(partition, method), index=partition.index)
 
 
+def in_row_chunks(X):
+    """A 2-D dask array in one chunk of columns (rechunked lazily if need be).
+
+    Rows are what skratio predicts and resamples chunk by chunk, so each chunk
+    must hold whole rows.
+    """
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-D dask array of shape (n_samples, n_features); got "
+            f"{X.ndim} dimensions."
+        )
+    return X if X.numblocks[1] == 1 else X.rechunk({1: -1})
+
+
 def predict_lazily(method, X):
     """Apply a per-row prediction chunk by chunk to a dask collection, lazily.
 
@@ -72,13 +86,7 @@ def predict_lazily(method, X):
     import dask.array as da
 
     if isinstance(X, da.Array):
-        if X.ndim != 2:
-            raise ValueError(
-                f"Expected a 2-D dask array of shape (n_samples, n_features); got "
-                f"{X.ndim} dimensions."
-            )
-        if X.numblocks[1] != 1:
-            X = X.rechunk({1: -1})
+        X = in_row_chunks(X)
         return X.map_blocks(
             _predict_rows,
             method,

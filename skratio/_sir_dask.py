@@ -11,7 +11,7 @@ import warnings
 import dask.array as da
 import numpy as np
 
-from ._dask import partition_seed
+from ._dask import in_row_chunks, partition_seed
 from ._sir_sampling import (
     check_log_weights,
     resample_pool,
@@ -59,13 +59,7 @@ def check_pool(X, y, sample_weight, k):
     (so that, as in memory, only the last ``n_pool % k`` rows are left out);
     ``y`` and ``sample_weight`` (or None) come chunked as ``X``'s rows.
     """
-    if X.ndim != 2:
-        raise ValueError(
-            f"Expected a 2-D dask array of shape (n_samples, n_features); got "
-            f"{X.ndim} dimensions."
-        )
-    if X.numblocks[1] != 1:
-        X = X.rechunk({1: -1})
+    X = in_row_chunks(X)
     if y is not None:
         y = _check_rows(X, da.asarray(y), "y")
     if sample_weight is not None:
