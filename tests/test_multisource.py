@@ -19,6 +19,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skratio import (
+    CalibratedRatio,
     DensityRatioEstimator,
     MultiSourceRatio,
     PoorOverlapWarning,
@@ -177,7 +178,8 @@ def test_prior_correction_per_source(gaussians):
 
 
 @pytest.mark.parametrize(
-    "leaf", [MultiSourceRatio, DensityRatioEstimator, TelescopingRatio]
+    "leaf",
+    [MultiSourceRatio, DensityRatioEstimator, TelescopingRatio, CalibratedRatio],
 )
 def test_the_leaves_implement_hooks_not_the_public_methods(leaf):
     # Every public method of a ratio estimator lives in BaseRatioEstimator once;
