@@ -10,6 +10,7 @@ _OPTIONAL = {
     "skratio/deep": ("torch", "skorch", "zuko"),
     "skratio/io.py": ("skops",),
     "skratio/dask.py": ("dask", "distributed"),
+    "skratio/_sir_dask.py": ("dask",),
 }
 
 collect_ignore = [
