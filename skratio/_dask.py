@@ -8,7 +8,8 @@ import sys
 
 import numpy as np
 
-from ._sir_sampling import check_log_weights, log_of_weights
+from ._sir_sampling import log_of_weights
+from ._validation import check_weight_values
 
 # Philox4x64 makes four 64-bit outputs per counter value.
 _OUTPUTS_PER_COUNTER = 4
@@ -119,13 +120,15 @@ def lazy_log_weights(X, sample_weight=None, ratio_estimator=None):
     From ``sample_weight`` (a dask array chunked as the rows of ``X``) when
     given, else from ``ratio_estimator.predict_log_weight``; each chunk is
     checked when computed (``_sir_sampling.log_of_weights`` and
-    ``check_log_weights``).
+    ``_validation.check_weight_values``).
     """
     if sample_weight is not None:
         return sample_weight.map_blocks(_log_of_chunk_weights, dtype=np.float64)
     source = f"{type(ratio_estimator).__name__}.predict_log_weight"
     log_weight = predict_lazily(ratio_estimator.predict_log_weight, X)
-    return log_weight.map_blocks(check_log_weights, source, dtype=np.float64)
+    return log_weight.map_blocks(
+        check_weight_values, source, log=True, dtype=np.float64
+    )
 
 
 def partition_seed(seed, partition):

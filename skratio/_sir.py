@@ -21,20 +21,21 @@ from ._dask import is_dask_collection
 from ._generators import MAX_SEED, draw_rows
 from ._protocol import RATIO_ESTIMATOR, derive_seed
 from ._sir_sampling import (
-    check_log_weights,
     draw_with_replacement,
     log_of_weights,
     resample_pool,
     sir_generator,
     warn_all_zero_blocks,
 )
-from ._validation import IntegerInterval, check_positive_int
+from ._validation import IntegerInterval, check_positive_int, check_weight_values
 
 
 def _log_weights_of(ratio_estimator, X, n_rows):
     """Checked log-weights of the ``n_rows`` rows of ``X`` from a ratio estimator."""
     source = f"{type(ratio_estimator).__name__}.predict_log_weight"
-    return check_log_weights(ratio_estimator.predict_log_weight(X), source, n_rows)
+    return check_weight_values(
+        ratio_estimator.predict_log_weight(X), source, n_rows=n_rows, log=True
+    )
 
 
 class SIRResampler(BaseEstimator):

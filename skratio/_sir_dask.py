@@ -13,11 +13,11 @@ import numpy as np
 
 from ._dask import in_row_chunks, partition_seed
 from ._sir_sampling import (
-    check_log_weights,
     resample_pool,
     sir_generator,
     warn_all_zero_blocks,
 )
+from ._validation import check_weight_values
 
 
 def _aligned_chunks(chunks, k):
@@ -192,7 +192,7 @@ def _resample_partition(
     _warn_left_over(n_rows, k, number)
     if n_rows < k:
         return partition.iloc[:0]
-    log_weight = check_log_weights(method(partition), source, n_rows)
+    log_weight = check_weight_values(method(partition), source, n_rows=n_rows, log=True)
     return partition.iloc[_resample_chunk(log_weight, k, chunk_size, seed, number)]
 
 

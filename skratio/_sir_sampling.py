@@ -2,7 +2,8 @@
 
 Every entry point of :class:`~skratio.SIRResampler` (and of
 :mod:`skratio.dask`) turns what it is given into log-weights once, with
-:func:`log_of_weights` (weights) or :func:`check_log_weights` (a ratio
+:func:`log_of_weights` (weights) or
+:func:`~skratio._validation.check_weight_values` with ``log=True`` (a ratio
 estimator's ``predict_log_weight``); the sampler then works on log-weights
 only, which keep tiny and huge weights at full precision. A zero weight is a
 log-weight of ``-inf``.
@@ -13,7 +14,7 @@ import warnings
 import numpy as np
 
 from ._protocol import derive_seed
-from ._validation import check_weight_values, check_weights
+from ._validation import check_weights
 from ._weights import first_frame_outside_the_libraries, warn_if_weights_collapse
 
 # Each pool row gets an independent uniform label of this many bits; the
@@ -368,15 +369,6 @@ def log_of_weights(weights, name="sample_weight"):
     weights = check_weights(weights, name)
     with np.errstate(divide="ignore"):
         return np.log(weights)
-
-
-def check_log_weights(log_weight, source, n_rows=None):
-    """Log-weights as 1-D float64, or a ValueError naming their ``source``.
-
-    :func:`~skratio._validation.check_weight_values` with ``log=True``, in the
-    positional form ``dask.array.map_blocks`` calls.
-    """
-    return check_weight_values(log_weight, source, n_rows=n_rows, log=True)
 
 
 def warn_all_zero_blocks(n_all_zero, n_blocks, k):

@@ -40,7 +40,8 @@ from ._dask import (
     row_uniforms,
 )
 from ._protocol import RATIO_ESTIMATOR, derive_seed
-from ._sir_sampling import check_log_weights, log_of_weights
+from ._sir_sampling import log_of_weights
+from ._validation import check_weight_values
 
 __all__ = ["sample_without_replacement", "stratified_subsample"]
 
@@ -59,10 +60,11 @@ def _keys_of_chunk(log_weight, seed, block_info=None):
 def _keys_of_partition(partition, ratio_estimator, seed, partition_info=None):
     import pandas as pd
 
-    log_weight = check_log_weights(
+    log_weight = check_weight_values(
         ratio_estimator.predict_log_weight(partition),
         _source(ratio_estimator),
-        len(partition),
+        n_rows=len(partition),
+        log=True,
     )
     seed = partition_seed(seed, partition_info["number"])
     return pd.Series(gumbel_keys(log_weight, seed, 0), index=partition.index)
@@ -184,8 +186,11 @@ def sample_without_replacement(
     n_rows = X_checked.shape[0]
     _check_n_samples(n_samples, n_rows)
     if sample_weight is None:
-        log_weight = check_log_weights(
-            ratio_estimator.predict_log_weight(X), _source(ratio_estimator), n_rows
+        log_weight = check_weight_values(
+            ratio_estimator.predict_log_weight(X),
+            _source(ratio_estimator),
+            n_rows=n_rows,
+            log=True,
         )
     else:
         log_weight = log_of_weights(sample_weight, "sample_weight")
