@@ -12,8 +12,9 @@ per bridge. This benchmark runs the user's call, ``estimator.fit(X, y)`` then
   features and their pairwise products with ``C=300`` (well-specified for
   Gaussians);
 - ``TelescopingRatio()``: 20 bridges (19 waymarks) of its default bridge
-  (that quadratic classifier, or the linear one when it has the lower
-  held-out log-loss on the middle bridge; the table says which was chosen).
+  (that quadratic classifier when its held-out log-loss on the middle bridge
+  is lower than the linear one's by more than one standard error, the linear
+  one otherwise; the table says which was chosen).
 
 The single classifier's log-odds are calibrated on held-out rows, as
 ``DensityRatioEstimator`` does by default.
@@ -23,7 +24,7 @@ Tasks (the true log-ratio is analytic)
         Source ``N(0, I_2)``, target ``N(mu, I_2)`` with ``|mu|^2 / 2`` = KL =
         10, 20, 40 nats; ``log w(x) = mu . x - |mu|^2 / 2``. Figure: RMSE of
         the log-ratio over held-out rows of both domains.
-    Gaussian shift in 20-D (``--dims20``, the default ratio's case)
+    Gaussian shift in 20-D (the default ratio's case)
         ``N(0, I_20)`` against ``N(mu, I_20)``, KL 10, 20, 40, 80 nats, 5000
         training rows per domain, ``DensityRatioEstimator()`` (the default)
         against ``TelescopingRatio()``. Figure: RMSE over held-out rows of
