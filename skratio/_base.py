@@ -68,10 +68,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import _check_sample_weight, _fit_context
 from ._crossfit import (
     CALIBRATION_FOLDS,
+    ENSEMBLE_FOLDS,
     as_columns,
     calibrated_log_weight,
     check_fitted_on_domain_labels,
     cross_fitting_folds,
+    ensembled_held_out_log_weight,
     fit_calibration,
     held_out_log_odds,
     prior_ratios,
@@ -297,6 +299,43 @@ class BaseRatioEstimator(
             self._cross_fitting_options()["n_jobs"],
         )
 
+    def _ensembled_held_out_log_weight(
+        self, X, y_encoded, sample_weight, classifier, fit_params, folds, method
+    ):
+        """Out-of-fold log-weights (n,) of calibrated ensembles, and the
+        calibration of the final classifier
+        (:func:`~skratio._crossfit.ensembled_held_out_log_weight`).
+
+        The inner folds of each fold's training part: ``ENSEMBLE_FOLDS``, or
+        as many as its smaller domain has rows. Rows of weight 0 take no part,
+        as rows left out would not: every inner part then holds weighted rows
+        of both domains.
+        """
+        nested = []
+        for train, test in folds:
+            train = train[sample_weight[train] > 0]
+            n_inner = min(ENSEMBLE_FOLDS, int(np.bincount(y_encoded[train]).min()))
+            inner = self._cross_fitting_folds(X[train], y_encoded[train], n_inner)
+            nested.append(
+                (test, [(train[fit], train[held_out]) for fit, held_out in inner])
+            )
+        return ensembled_held_out_log_weight(
+            classifier,
+            X,
+            y_encoded,
+            sample_weight,
+            [
+                index_fit_params(fit_params, fit, X.shape[0])
+                for _, inner in nested
+                for fit, _ in inner
+            ],
+            nested,
+            self._ratio_options()["prior_ratio"],
+            self._log_odds,
+            method,
+            self._cross_fitting_options()["n_jobs"],
+        )
+
     def _cross_fitting_folds(self, X, y_encoded, cv):
         """The folds of ``cv`` (an int: shuffled, stratified, seeded), checked."""
         return cross_fitting_folds(
@@ -456,33 +495,21 @@ class BaseRatioEstimator(
         )
         cv = self._cross_fitting_options()["cv"] if cv is None else cv
         folds = self._cross_fitting_folds(X, y_encoded, cv)
-        log_prior, log_odds = self._held_out_log_odds(
-            X, y_encoded, sample_weight, classifier, fit_params, folds
-        )
         method = self._calibration_method()
-        calibration = None
         if method is not None:
-            # Each fold's rows get a calibration fitted on the other folds'
-            # held-out log-odds; the final classifier gets one fitted on all.
-            # Calibration is of a two-domain classifier: one column.
-            log_prior, log_odds = log_prior[:, 0], log_odds[:, 0]
-            log_weight_raw = np.empty((X.shape[0], 1))
-            for train, test in folds:
-                fold_calibration = fit_calibration(
-                    log_prior[train],
-                    log_odds[train],
-                    y_encoded[train],
-                    sample_weight[train],
-                    method,
-                )
-                log_weight_raw[test, 0] = calibrated_log_weight(
-                    fold_calibration, log_prior[test], log_odds[test]
-                )
-            calibration = fit_calibration(
-                log_prior, log_odds, y_encoded, sample_weight, method
+            # Each fold's rows get the calibrated ensemble of ENSEMBLE_FOLDS
+            # models of its training part; the final classifier a calibration
+            # fitted on all those models' held-out log-odds. Calibration is of
+            # a two-domain classifier: one column.
+            log_weight_raw, calibration = self._ensembled_held_out_log_weight(
+                X, y_encoded, sample_weight, classifier, fit_params, folds, method
             )
+            log_weight_raw = as_columns(log_weight_raw)
         else:
-            log_weight_raw = log_prior + log_odds
+            log_prior, log_odds = self._held_out_log_odds(
+                X, y_encoded, sample_weight, classifier, fit_params, folds
+            )
+            log_weight_raw, calibration = log_prior + log_odds, None
         self._fit_classifier(
             X,
             y_encoded,

@@ -58,6 +58,21 @@ def derive_seed(random_state):
     return int(check_random_state(random_state).randint(MAX_SEED))
 
 
+def seed_unseeded(estimator, random_state):
+    """Give ``estimator`` (a clone the caller owns) a seed if its own is None.
+
+    A meta-estimator seeded by the user then makes the draws of the ratio
+    estimator it fits reproducible too (the inner folds of its calibration),
+    as scikit-learn's ensembles seed their members; a ``random_state`` the
+    user gave the ratio estimator is kept. The seed is drawn from
+    ``random_state`` (:func:`derive_seed`).
+    """
+    params = estimator.get_params(deep=False)
+    if "random_state" in params and params["random_state"] is None:
+        estimator.set_params(random_state=derive_seed(random_state))
+    return estimator
+
+
 def domain_folds(cv, y, random_state, *, stratify=True):
     """The splitter of a ``cv`` parameter on domain (or class) labels ``y``.
 

@@ -26,7 +26,7 @@ from ._compat import (
     _safe_indexing,
 )
 from ._domains import TARGET, check_ratio_target, fold_hint, unlabeled_mask
-from ._protocol import RATIO_ESTIMATOR, derive_seed, domain_folds
+from ._protocol import RATIO_ESTIMATOR, derive_seed, domain_folds, seed_unseeded
 from ._ratio import DensityRatioEstimator
 from ._validation import check_weight_values
 from ._weights import check_clip, flattened_weights, warn_if_weights_collapse
@@ -283,6 +283,7 @@ class ReweightedEstimator(MetaEstimatorMixin, BaseEstimator):
             "source rows) and 1 (unlabelled target rows)",
         )
         folds = domain_folds(self.cv, domain, derive_seed(rng))
+        ratio_estimator = seed_unseeded(ratio_estimator, rng)
         with warnings.catch_warnings():
             # The ratio estimator warns about the plain ratio; fit warns once
             # about the training weights (after power and clip) instead.

@@ -19,7 +19,7 @@ from ._compat import (
 from ._domains import TARGET, check_ratio_target, check_source_target_labels
 from ._generators import can_be_seeded, draw_rows
 from ._multisource import MultiSourceRatio
-from ._protocol import RATIO_ESTIMATOR, derive_seed, domain_folds
+from ._protocol import RATIO_ESTIMATOR, derive_seed, domain_folds, seed_unseeded
 from ._ratio import DensityRatioEstimator
 from ._validation import check_positive_int, check_weight_values
 from ._weights import warn_if_weights_collapse
@@ -347,11 +347,10 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
             # The ratio estimator warns about its own, unbounded weights; the
             # trainer checks the bounded ones below.
             warnings.simplefilter("ignore", WeightCollapseWarning)
+            folds = self._cross_fitting_folds(labels, rng)
+            seed_unseeded(self.ratio_estimator_, rng)
             weight = self.ratio_estimator_.fit_predict_weight(
-                X,
-                labels,
-                sample_weight=sample_weight,
-                cv=self._cross_fitting_folds(labels, rng),
+                X, labels, sample_weight=sample_weight, cv=folds
             )
         # The labels the ratio estimator saw name the reference as TARGET (two
         # domains) or as the trainer's reference label (several sources).

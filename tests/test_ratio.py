@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import expit
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
@@ -15,7 +16,12 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    cross_val_score,
+)
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -781,3 +787,102 @@ def test_a_feature_in_tiny_units_is_named_in_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         DensityRatioEstimator(random_state=0).fit(X, y)
+
+
+def test_out_of_fold_weights_average_the_calibrated_models_of_each_fold():
+    # Recomputed with scikit-learn alone: each held-out row's log-weight is
+    # log(n0/n1) + the logit of the mean calibrated P(target) of the 5 models
+    # fitted on the inner folds (StratifiedKFold, shuffled, seeded by
+    # random_state) of its fold's training rows, each calibrated by an
+    # unpenalised logistic fit on its own held-out log-odds with the prior it
+    # was trained under replaced by the held-out rows' proportions.
+    X, y, _ = make_gaussian_shift(300, 150, n_features=2, random_state=3)
+    outer = list(StratifiedKFold(3, shuffle=True, random_state=1).split(X, y))
+    ratio = DensityRatioEstimator(random_state=7)
+    log_weight = np.log(ratio.fit_predict_weight(X, y, cv=outer))
+
+    def log_prior(rows):
+        return np.log(np.sum(y[rows] == 0) / np.sum(y[rows] == 1))
+
+    expected = np.empty(y.shape[0])
+    pooled_z, pooled_y = [], []
+    for train, test in outer:
+        inner = StratifiedKFold(5, shuffle=True, random_state=7)
+        p_target, p_source = [], []
+        for fit_part, held_part in inner.split(X[train], y[train]):
+            fit_rows, held_rows = train[fit_part], train[held_part]
+            model = default_classifier().fit(X[fit_rows], y[fit_rows])
+            offset = log_prior(fit_rows) - log_prior(held_rows)
+            z_held = model.decision_function(X[held_rows]) + offset
+            calibration = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(
+                z_held[:, np.newaxis], y[held_rows]
+            )
+            z_test = model.decision_function(X[test]) + offset
+            calibrated = calibration.decision_function(z_test[:, np.newaxis])
+            p_target.append(expit(calibrated))
+            p_source.append(expit(-calibrated))
+            pooled_z.append(z_held)
+            pooled_y.append(y[held_rows])
+        expected[test] = (
+            np.log(300 / 150)
+            + np.log(np.mean(p_target, axis=0))
+            - np.log(np.mean(p_source, axis=0))
+        )
+    np.testing.assert_allclose(log_weight, expected, atol=1e-5)
+    # The model fitted on all rows is calibrated on every inner model's
+    # held-out log-odds, pooled (each row twice here: 2 of 3 training parts).
+    pooled_y = np.concatenate(pooled_y)
+    calibration = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(
+        np.concatenate(pooled_z)[:, np.newaxis], pooled_y
+    )
+    pooled_log_prior = np.log(np.sum(pooled_y == 0) / np.sum(pooled_y == 1))
+    final = default_classifier().fit(X, y)
+    z = final.decision_function(X) + np.log(300 / 150) - pooled_log_prior
+    np.testing.assert_allclose(
+        ratio.predict_log_weight(X),
+        pooled_log_prior + calibration.decision_function(z[:, np.newaxis]),
+        atol=1e-5,
+    )
+
+
+def test_cross_fitting_needs_folds_that_hold_out_every_row_once():
+    X, y, _ = make_gaussian_shift(60, 60, n_features=2, random_state=0)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    left_out = [(train, test[1:]) for train, test in folds]
+    twice = folds + folds[:1]
+    for cv, counts in [(left_out, "3 rows .* no fold and 0"), (twice, "0 rows .* 40")]:
+        for ratio in (DensityRatioEstimator(), DensityRatioEstimator(calibration=None)):
+            with pytest.raises(ValueError, match=f"hold out every row once; {counts}"):
+                ratio.fit_predict_weight(X, y, cv=cv)
+
+
+def test_a_fold_too_small_for_the_inner_calibration_folds_says_so():
+    # 3 target rows on 3 folds: a fold's training rows hold 2 of them, enough
+    # for 2 inner folds; on 2 folds with 2 target rows, one is left: refused.
+    X = np.arange(20.0).reshape(-1, 1)
+    y = np.zeros(20)
+    y[[3, 10, 17]] = 1
+    weights = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y, cv=3)
+    assert np.all(np.isfinite(weights)) and np.all(weights > 0)
+    y = np.zeros(20)
+    y[[3, 17]] = 1
+    with pytest.raises(ValueError, match="single row.*fewer folds"):
+        DensityRatioEstimator(random_state=0).fit_predict_weight(X, y, cv=2)
+
+
+def test_rows_of_weight_zero_take_no_part_in_the_calibration_ensemble():
+    # A row of weight 0 is a row left out: the other rows' out-of-fold weights
+    # are those of the data without it, given the same outer folds.
+    X, y, _ = make_gaussian_shift(200, 100, n_features=2, random_state=6)
+    rng = np.random.default_rng(0)
+    X_extra = np.vstack([X, rng.normal(0.0, 1.0, (30, 2))])
+    y_extra = np.r_[y, np.ones(15), np.zeros(15)]
+    sample_weight = np.r_[np.ones(300), np.zeros(30)]
+    fold = rng.integers(0, 3, y_extra.shape[0])
+    folds = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(3)]
+    kept = [(train[train < 300], test[test < 300]) for train, test in folds]
+    weighted = DensityRatioEstimator(random_state=0).fit_predict_weight(
+        X_extra, y_extra, sample_weight=sample_weight, cv=folds
+    )
+    left_out = DensityRatioEstimator(random_state=0).fit_predict_weight(X, y, cv=kept)
+    np.testing.assert_allclose(weighted[:300], left_out, rtol=1e-10)

@@ -257,7 +257,7 @@ def test_training_weights_are_the_flattened_clipped_ratio(power):
     # Zero weights included: w ** 0 is 1 (unweighted training) and 0 ** 0.5 is 0.
     X, y = quadratic_shift(120, 60, seed=3)
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
-    ratio = _ZeroOnNegativeRows()
+    ratio = _ZeroOnNegativeRows(random_state=0)
     model = ReweightedEstimator(
         LinearRegression(), ratio, power=power, clip=(0.0, 2.0), cv=folds
     ).fit(X, y)
@@ -536,3 +536,25 @@ def test_power_auto_scores_a_classifier_by_its_log_loss():
     assert default == log_loss
     assert all(score < 0 for score in default.values())  # a loss, not an accuracy
     assert default != accuracy
+
+
+def test_a_seeded_fit_is_reproducible_with_an_unseeded_ratio_estimator():
+    # The default ratio estimator's calibration draws inner folds: the
+    # meta-estimator's random_state seeds them when the ratio's own is None,
+    # and keeps a seed the user gave it.
+    X, y = quadratic_shift(200, 100, seed=8)
+    first, second = (
+        ReweightedEstimator(LinearRegression(), random_state=0).fit(X, y)
+        for _ in range(2)
+    )
+    np.testing.assert_array_equal(first.weights_, second.weights_)
+    np.testing.assert_array_equal(
+        first.ratio_estimator_.predict_weight(X),
+        second.ratio_estimator_.predict_weight(X),
+    )
+    other = ReweightedEstimator(LinearRegression(), random_state=1).fit(X, y)
+    assert not np.array_equal(first.weights_, other.weights_)
+    kept = ReweightedEstimator(
+        LinearRegression(), DensityRatioEstimator(random_state=5), random_state=0
+    ).fit(X, y)
+    assert kept.ratio_estimator_.random_state == 5

@@ -192,6 +192,22 @@ def test_cv_and_random_state_drive_the_cross_fitting(gaussian_data):
     assert not np.array_equal(trainer.weights_, other.weights_)
 
 
+def test_a_seeded_fit_is_reproducible_with_an_unseeded_ratio_estimator(gaussian_data):
+    # The default ratio estimator's calibration draws inner folds: the
+    # trainer's random_state seeds them when the ratio's own is None.
+    X, y = gaussian_data
+    first, second = (
+        WeightedGenerativeTrainer(KernelDensity(), random_state=0).fit(X, y)
+        for _ in range(2)
+    )
+    np.testing.assert_array_equal(first.weights_, second.weights_)
+    assert first.ratio_estimator_.random_state is not None
+    kept = WeightedGenerativeTrainer(
+        KernelDensity(), DensityRatioEstimator(random_state=5), random_state=0
+    ).fit(X, y)
+    assert kept.ratio_estimator_.random_state == 5
+
+
 def test_cv_none_leaves_the_ratio_estimator_its_own_folds(gaussian_data):
     X, y = gaussian_data
     ratio = _FoldSpy(cv=4, random_state=0)
@@ -381,7 +397,8 @@ def test_user_sample_weight_multiplies_the_weights():
     uniform.fit(X, y, sample_weight=sample_weight)
     np.testing.assert_allclose(uniform.weights_, sample_weight / sample_weight.mean())
     # Importance: sample_weight also reaches the ratio estimator, so integer
-    # weights must equal repeated rows, given the same folds.
+    # weights must equal repeated rows, given the same folds (uncalibrated:
+    # the calibration's inner folds split repeated rows, not weighted ones).
     rng = np.random.default_rng(1)
     X, y, _ = make_gaussian_shift(60, 30, n_features=2, random_state=0)
     counts = rng.integers(1, 4, y.shape[0])
@@ -392,7 +409,9 @@ def test_user_sample_weight_multiplies_the_weights():
         (np.flatnonzero(fold_repeated != k), np.flatnonzero(fold_repeated == k))
         for k in range(3)
     ]
-    ratio = DensityRatioEstimator(LogisticRegression(tol=1e-12, max_iter=10_000))
+    ratio = DensityRatioEstimator(
+        LogisticRegression(tol=1e-12, max_iter=10_000), calibration=None
+    )
     weighted = WeightedGenerativeTrainer(KernelDensity(bandwidth=0.5), ratio, cv=folds)
     weighted.fit(X, y, sample_weight=counts)
     repeated = WeightedGenerativeTrainer(
