@@ -55,7 +55,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skratio import CorrectedGenerator, DensityRatioEstimator
-from skratio._corrected import _log_weight, mmd_gammas, multiscale_mmd
+from skratio._corrected import mmd_gammas, multiscale_mmd
 from skratio._generators import draw_rows
 from skratio.deep import GAN, VAE, Flow
 from skratio.metrics import (
@@ -170,7 +170,7 @@ def run_cell(dataset, seed, quick, generator_names, ratio_name):
             random_state=seed,
         ).fit(Z_fit)
         raw = draw_rows(corrected.generator_, n_test, seed + 1000)
-        log_weight = _log_weight(corrected.ratio_estimator_, raw)
+        log_weight = corrected.ratio_estimator_.predict_log_weight(raw)
         # Relative to the largest: the distances do not depend on the scale,
         # and exp of a nearest-neighbour log-odds can overflow.
         weight = np.exp(log_weight - log_weight.max())
