@@ -529,7 +529,9 @@ def run_calibration():
 CALIBRATION_DECISION = (
     "**Decision.** The default ratio calibrates its log-odds on held-out rows "
     '(`calibration="sigmoid"`: `a s + b` by plain likelihood, `fit` on two '
-    "folds, `fit_predict_weight` on its own folds) and its classifier bounds the "
+    "folds; `fit_predict_weight` averages, for each of its folds, the calibrated "
+    "probabilities of five models fitted and calibrated on the inner folds of "
+    "the fold's training rows) and its classifier bounds the "
     "robust-scaled features to 5 interquartile ranges. The calibration rescales "
     "over-confident log-odds and, in part, penalised ones; the bound keeps one "
     "outlying value from taking the weight, which no rescaling of all log-odds "
