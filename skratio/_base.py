@@ -87,6 +87,7 @@ from ._weights import (
     check_no_resampling,
     domain_log_odds,
     postprocess_log_weight,
+    prior_ratio_from_counts,
     warn_if_weights_collapse,
 )
 from .metrics import overlap_diagnostics
@@ -311,6 +312,9 @@ class BaseRatioEstimator(
         as rows left out would not: every inner part then holds weighted rows
         of both domains.
         """
+        # A domain of zero total weight is refused with the plain message
+        # before its rows are left out of the inner folds.
+        prior_ratio_from_counts(y_encoded, sample_weight)
         nested = []
         for train, test in folds:
             train = train[sample_weight[train] > 0]

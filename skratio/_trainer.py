@@ -86,7 +86,15 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         phase 1 calls ``fit_predict_weight(..., cv=...)``); its ``power`` and
         ``clip`` post-process the
         weights, before ``max_weight_ratio``. ``None`` means
-        ``DensityRatioEstimator()``, or ``MultiSourceRatio(target_label=...)``
+        ``DensityRatioEstimator(calibration=None)``: the classifier's raw odds,
+        bounded by ``max_weight_ratio``, as in Choi et al.'s Algorithm 1. A
+        calibration fitted on held-out log-odds (the default of
+        :class:`DensityRatioEstimator`) makes each row's probability right on
+        average, but shrinks noisy log-odds as a whole, and with them the
+        difference between the groups that the generator must rebalance: on
+        ``benchmarks/fair_generation.py`` the calibrated ratio removes far
+        less of the fairness discrepancy. ``None`` means
+        ``MultiSourceRatio(target_label=...)``
         with the trainer's ``target_label`` when ``y`` holds several biased
         sources. With two domains it is fitted on 0/1 domain labels (the
         trainer's ``target_label`` decides which rows are the reference); with
@@ -313,7 +321,12 @@ class WeightedGenerativeTrainer(MetaEstimatorMixin, DensityMixin, BaseEstimator)
         if self.ratio_estimator is None:
             if several_sources:
                 return MultiSourceRatio(target_label=self.target_label)
-            return DensityRatioEstimator()
+            # The classifier's raw odds, bounded by max_weight_ratio (the
+            # paper's clipped odds): a calibration fitted on noisy held-out
+            # log-odds shrinks them as a whole, and with them the gap between
+            # groups that the weights must close (benchmarks/fair_generation.py:
+            # 77 % less discrepancy than uniform raw, 28 % calibrated).
+            return DensityRatioEstimator(calibration=None)
         if not several_sources:
             # Fitted on 0/1 labels: a target_label of its own must name the
             # trainer's reference label, or the weights would be inverted.

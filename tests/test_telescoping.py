@@ -251,20 +251,9 @@ def test_bad_input(estimator, X, error, match):
         estimator.fit(X, [0, 0, 1, 1])
 
 
-_EXPECTED_FAILED_CHECKS = {
-    **LABEL_CHECKS,
-    # Pairs are drawn at random: repeating a row changes which rows are
-    # paired, so weighting a row is equivalent to repeating it only in
-    # distribution, not draw for draw.
-    "check_sample_weight_equivalence_on_dense_data": (
-        "the random pairing of rows differs between repeated and weighted rows"
-    ),
-}
-
-
 @parametrize_with_checks(
     [TelescopingRatio(n_waymarks=2, random_state=0)],
-    expected_failed_checks=lambda estimator: _EXPECTED_FAILED_CHECKS,
+    expected_failed_checks=lambda estimator: LABEL_CHECKS,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

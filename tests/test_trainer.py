@@ -193,11 +193,13 @@ def test_cv_and_random_state_drive_the_cross_fitting(gaussian_data):
 
 
 def test_a_seeded_fit_is_reproducible_with_an_unseeded_ratio_estimator(gaussian_data):
-    # The default ratio estimator's calibration draws inner folds: the
-    # trainer's random_state seeds them when the ratio's own is None.
+    # A calibrated ratio estimator draws inner folds: the trainer's
+    # random_state seeds them when the ratio's own is None.
     X, y = gaussian_data
     first, second = (
-        WeightedGenerativeTrainer(KernelDensity(), random_state=0).fit(X, y)
+        WeightedGenerativeTrainer(
+            KernelDensity(), DensityRatioEstimator(), random_state=0
+        ).fit(X, y)
         for _ in range(2)
     )
     np.testing.assert_array_equal(first.weights_, second.weights_)
