@@ -97,7 +97,48 @@ def waymark_coefficients(n_waymarks):
     return np.linspace(0.0, 1.0, n_waymarks + 2)
 
 
-class _OneWayTelescope(ClassifierMixin, BaseEstimator):
+class _Telescope(ClassifierMixin, BaseEstimator):
+    """What both telescopes share: parameters, inputs, probabilities, routing.
+
+    A subclass fits and defines ``decision_function``, the log-odds of
+    domain 1.
+    """
+
+    def __init__(self, classifier=None, n_waymarks=19, random_state=None):
+        self.classifier = classifier
+        self.n_waymarks = n_waymarks
+        self.random_state = random_state
+
+    def _domain_rows(self, X, y, sample_weight):
+        """``(X, y, row weights)`` as arrays; sets ``classes_`` and ``prior_ratio_``."""
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        self.classes_ = np.array([SOURCE, TARGET])
+        weights = (
+            np.ones(X.shape[0])
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=np.float64)
+        )
+        self.prior_ratio_ = prior_ratio_from_counts(y, weights)
+        return X, y, weights
+
+    def predict_proba(self, X):
+        """``[P(source | x), P(target | x)]`` from the log-odds, without rounding."""
+        decision = self.decision_function(X)
+        return np.column_stack([expit(-decision), expit(decision)])
+
+    def get_metadata_routing(self):
+        """Routing of ``sample_weight`` to every bridge classifier."""
+        bridge = (
+            default_bridge_classifier() if self.classifier is None else self.classifier
+        )
+        return MetadataRouter(owner=self).add(
+            classifier=bridge,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+
+
+class _OneWayTelescope(_Telescope):
     """One telescope from domain 0 to domain 1: the bridges' log-ratios summed.
 
     Fitted on 0/1 domain labels, it builds the waymarks from domain 0 to
@@ -107,11 +148,6 @@ class _OneWayTelescope(ClassifierMixin, BaseEstimator):
     (weighted) mean ``centre_``. :class:`TelescopingClassifier` fits one in
     each direction.
     """
-
-    def __init__(self, classifier=None, n_waymarks=19, random_state=None):
-        self.classifier = classifier
-        self.n_waymarks = n_waymarks
-        self.random_state = random_state
 
     def _pairs(self, y, rng):
         """Row indices ``(i0, i1)`` of the source and target rows of each pair.
@@ -149,15 +185,7 @@ class _OneWayTelescope(ClassifierMixin, BaseEstimator):
         self : _OneWayTelescope
             The fitted telescope.
         """
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y)
-        self.classes_ = np.array([SOURCE, TARGET])
-        weights = (
-            np.ones(X.shape[0])
-            if sample_weight is None
-            else np.asarray(sample_weight, dtype=np.float64)
-        )
-        self.prior_ratio_ = prior_ratio_from_counts(y, weights)
+        X, y, weights = self._domain_rows(X, y, sample_weight)
         # Mixing is about the source's mean: see "Waymarks" in
         # TelescopingRatio's Notes. The bridges are fitted, and so must
         # predict, on rows centred on it.
@@ -270,23 +298,8 @@ class _OneWayTelescope(ClassifierMixin, BaseEstimator):
         """Summed bridge log-ratios minus ``log gamma``: the log-odds of domain 1."""
         return self.bridge_log_ratios(X).sum(axis=1) - np.log(self.prior_ratio_)
 
-    def predict_proba(self, X):
-        """``[P(source | x), P(target | x)]`` from the log-odds, without rounding."""
-        decision = self.decision_function(X)
-        return np.column_stack([expit(-decision), expit(decision)])
 
-    def get_metadata_routing(self):
-        """Routing of ``sample_weight`` to every bridge classifier."""
-        bridge = (
-            default_bridge_classifier() if self.classifier is None else self.classifier
-        )
-        return MetadataRouter(owner=self).add(
-            classifier=bridge,
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-        )
-
-
-class TelescopingClassifier(ClassifierMixin, BaseEstimator):
+class TelescopingClassifier(_Telescope):
     """Domain classifier whose log-odds is the mean of two telescopes.
 
     Private to :class:`TelescopingRatio`: fitted on 0/1 domain labels, it
@@ -301,11 +314,6 @@ class TelescopingClassifier(ClassifierMixin, BaseEstimator):
     Notes. The default bridge class is chosen once, on the forward
     telescope's middle bridge, and used by both.
     """
-
-    def __init__(self, classifier=None, n_waymarks=19, random_state=None):
-        self.classifier = classifier
-        self.n_waymarks = n_waymarks
-        self.random_state = random_state
 
     def fit(self, X, y, sample_weight=None):
         """Fit the forward and the backward telescope.
@@ -324,15 +332,7 @@ class TelescopingClassifier(ClassifierMixin, BaseEstimator):
         self : TelescopingClassifier
             The fitted classifier.
         """
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y)
-        self.classes_ = np.array([SOURCE, TARGET])
-        weights = (
-            np.ones(X.shape[0])
-            if sample_weight is None
-            else np.asarray(sample_weight, dtype=np.float64)
-        )
-        self.prior_ratio_ = prior_ratio_from_counts(y, weights)
+        X, y, weights = self._domain_rows(X, y, sample_weight)
         flipped = np.where(y == SOURCE, TARGET, SOURCE)
         if self.classifier is None:
             # The forward telescope checks the source's centring itself; the
@@ -376,21 +376,6 @@ class TelescopingClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """The averaged log-ratio minus ``log gamma``: the log-odds of domain 1."""
         return self.log_ratio(X) - np.log(self.prior_ratio_)
-
-    def predict_proba(self, X):
-        """``[P(source | x), P(target | x)]`` from the log-odds, without rounding."""
-        decision = self.decision_function(X)
-        return np.column_stack([expit(-decision), expit(decision)])
-
-    def get_metadata_routing(self):
-        """Routing of ``sample_weight`` to every bridge classifier."""
-        bridge = (
-            default_bridge_classifier() if self.classifier is None else self.classifier
-        )
-        return MetadataRouter(owner=self).add(
-            classifier=bridge,
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-        )
 
 
 def _telescoping_log_odds(classifier, X):
