@@ -2,10 +2,11 @@
 
 :class:`~skratio._base.BaseRatioEstimator` fits its classifier on the training
 part of each fold and reads the log-odds of the held-out part. Here: the
-folds (checked to hold every domain in each training part), the held-out
-log-odds and prior ratios of every row, one column per source, and the
-calibration fitted on them (:mod:`skratio._scaling`), with the prior counted
-once.
+folds (checked to hold out every row once and to hold every domain in each
+training part), the held-out log-odds and prior ratios of every row, one
+column per source, the calibration fitted on them (:mod:`skratio._scaling`),
+with the prior counted once, and the calibrated ensembles of the out-of-fold
+weights (:func:`ensembled_held_out_log_weight`).
 """
 
 from numbers import Integral

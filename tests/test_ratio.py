@@ -794,8 +794,9 @@ def test_out_of_fold_weights_average_the_calibrated_models_of_each_fold():
     # log(n0/n1) + the logit of the mean calibrated P(target) of the 5 models
     # fitted on the inner folds (StratifiedKFold, shuffled, seeded by
     # random_state) of its fold's training rows, each calibrated by an
-    # unpenalised logistic fit on its own held-out log-odds with the prior it
-    # was trained under replaced by the held-out rows' proportions.
+    # unpenalised logistic fit (C=1e12: a penalty of 1e-12 / 2 per unit of
+    # slope) on its own held-out log-odds with the prior it was trained under
+    # replaced by the held-out rows' proportions.
     X, y, _ = make_gaussian_shift(300, 150, n_features=2, random_state=3)
     outer = list(StratifiedKFold(3, shuffle=True, random_state=1).split(X, y))
     ratio = DensityRatioEstimator(random_state=7)
@@ -814,7 +815,7 @@ def test_out_of_fold_weights_average_the_calibrated_models_of_each_fold():
             model = default_classifier().fit(X[fit_rows], y[fit_rows])
             offset = log_prior(fit_rows) - log_prior(held_rows)
             z_held = model.decision_function(X[held_rows]) + offset
-            calibration = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(
+            calibration = LogisticRegression(C=1e12, tol=1e-12, max_iter=10_000).fit(
                 z_held[:, np.newaxis], y[held_rows]
             )
             z_test = model.decision_function(X[test]) + offset
@@ -832,7 +833,7 @@ def test_out_of_fold_weights_average_the_calibrated_models_of_each_fold():
     # The model fitted on all rows is calibrated on every inner model's
     # held-out log-odds, pooled (each row twice here: 2 of 3 training parts).
     pooled_y = np.concatenate(pooled_y)
-    calibration = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(
+    calibration = LogisticRegression(C=1e12, tol=1e-12, max_iter=10_000).fit(
         np.concatenate(pooled_z)[:, np.newaxis], pooled_y
     )
     pooled_log_prior = np.log(np.sum(pooled_y == 0) / np.sum(pooled_y == 1))
