@@ -315,11 +315,22 @@ class BaseRatioEstimator(
         # A domain of zero total weight is refused with the plain message
         # before its rows are left out of the inner folds.
         prior_ratio_from_counts(y_encoded, sample_weight)
+        n_domains = int(y_encoded.max()) + 1
         nested = []
         for train, test in folds:
             train = train[sample_weight[train] > 0]
-            n_inner = min(ENSEMBLE_FOLDS, int(np.bincount(y_encoded[train]).min()))
-            inner = self._cross_fitting_folds(X[train], y_encoded[train], n_inner)
+            fewest = int(np.bincount(y_encoded[train], minlength=n_domains).min())
+            if fewest < 2:
+                raise ValueError(
+                    f"{type(self).__name__} cannot calibrate its out-of-fold "
+                    f"weights: the training rows of a fold hold {fewest} row(s) "
+                    "of positive weight of a domain, and the calibration's inner "
+                    "folds need 2. Give more rows of the smaller domain, fewer "
+                    "folds (cv=...), or calibration=None."
+                )
+            inner = self._cross_fitting_folds(
+                X[train], y_encoded[train], min(ENSEMBLE_FOLDS, fewest)
+            )
             nested.append(
                 (test, [(train[fit], train[held_out]) for fit, held_out in inner])
             )

@@ -867,8 +867,21 @@ def test_a_fold_too_small_for_the_inner_calibration_folds_says_so():
     assert np.all(np.isfinite(weights)) and np.all(weights > 0)
     y = np.zeros(20)
     y[[3, 17]] = 1
-    with pytest.raises(ValueError, match="single row.*fewer folds"):
+    with pytest.raises(ValueError, match="hold 1 row.*fewer folds"):
         DensityRatioEstimator(random_state=0).fit_predict_weight(X, y, cv=2)
+    # Rows of weight 0 do not count: a fold whose training rows hold no
+    # weighted target row is refused, not fitted on one domain.
+    y = np.zeros(20)
+    y[[3, 10, 17]] = 1
+    folds = [
+        (np.setdiff1d(np.arange(20), part), part)
+        for part in (np.arange(0, 7), np.arange(7, 14), np.arange(14, 20))
+    ]
+    sample_weight = np.where(np.isin(np.arange(20), [10, 17]), 0.0, 1.0)
+    with pytest.raises(ValueError, match="hold 0 row.*positive weight"):
+        DensityRatioEstimator(random_state=0).fit_predict_weight(
+            X, y, sample_weight=sample_weight, cv=folds
+        )
 
 
 def test_rows_of_weight_zero_take_no_part_in_the_calibration_ensemble():
