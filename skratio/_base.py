@@ -328,8 +328,9 @@ class BaseRatioEstimator(
                     "folds need 2. Give more rows of the smaller domain, fewer "
                     "folds (cv=...), or calibration=None."
                 )
+            # The splitter needs only the rows' count: no copy of X's rows.
             inner = self._cross_fitting_folds(
-                X[train], y_encoded[train], min(ENSEMBLE_FOLDS, fewest)
+                train[:, np.newaxis], y_encoded[train], min(ENSEMBLE_FOLDS, fewest)
             )
             nested.append(
                 (test, [(train[fit], train[held_out]) for fit, held_out in inner])

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
@@ -291,7 +292,7 @@ def test_default_weights_do_not_collapse_where_raw_weights_do():
     with pytest.warns(WeightCollapseWarning):
         raw = WeightedGenerativeTrainer(
             KernelDensity(),
-            DensityRatioEstimator(),
+            DensityRatioEstimator(calibration=None),
             max_weight_ratio=None,
             random_state=0,
         ).fit(X, y)
@@ -354,6 +355,36 @@ def test_importance_moves_sampled_group_shares_to_the_reference():
         uniform.fit(X, y).sample(N_DRAWS, random_state=0)
     )
     assert abs(uniform_share - 1 / 6) <= _binomial_bound(1 / 6, N_DRAWS)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_default_ratio_rebalances_groups_more_than_a_calibrated_one(seed):
+    # Digits 0-4 against 5-9, 10 % of the biased rows from the second group
+    # against half of the reference: the weighted share of that group should
+    # move from 0.1 to 0.5. A calibration fitted on the noisy held-out
+    # log-odds of 64 pixels shrinks them as a whole and with them the gap
+    # between the groups, so the trainer's default takes the raw odds.
+    digits = load_digits()
+    X, y, groups = make_biased_split(
+        digits.data,
+        (digits.target >= 5).astype(int),
+        bias=0.9,
+        reference_size=0.25,
+        n_biased=500,
+        random_state=seed,
+    )
+    biased = y == 0
+
+    def minority_share(ratio_estimator):
+        trainer = WeightedGenerativeTrainer(
+            KernelDensity(bandwidth=4.0), ratio_estimator, random_state=seed
+        ).fit(X, y)
+        w = trainer.weights_[biased]
+        return w[groups[biased] == 1].sum() / w.sum()
+
+    reference_share = groups[~biased].mean()
+    default, calibrated = minority_share(None), minority_share(DensityRatioEstimator())
+    assert groups[biased].mean() < calibrated < default < reference_share
 
 
 def test_strategies():
